@@ -1,0 +1,71 @@
+"""Logging and progress-bar set-up shared by the stage entry points."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+
+# Set GLYPH_PROGRESS=0 (or TQDM_DISABLE=1) to silence every progress bar, e.g. in CI logs.
+PROGRESS_ENV = "GLYPH_PROGRESS"
+
+
+def setup_logging(level: str | int = "INFO") -> None:
+    """Configure the root logger once for a command-line entry point."""
+    level = os.environ.get("GLYPH_LOG_LEVEL", level)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def progress_enabled() -> bool:
+    """Return whether progress bars should be drawn."""
+    if os.environ.get("TQDM_DISABLE", "") not in ("", "0"):
+        return False
+    return os.environ.get(PROGRESS_ENV, "1") not in ("0", "false", "no")
+
+
+def progress(iterable: Iterable[T], desc: str, total: int | None = None, unit: str = "it") -> Iterator[T]:
+    """Wrap a long loop in a tqdm bar that the environment can switch off."""
+    return iter(tqdm(iterable, desc=desc, total=total, unit=unit, disable=not progress_enabled()))
+
+
+class SkipCounter:
+    """Count skipped items by reason and log each one at DEBUG, with a summary at the end."""
+
+    def __init__(self, logger: logging.Logger, what: str = "items") -> None:
+        self.logger = logger
+        self.what = what
+        self.counts: Counter[str] = Counter()
+
+    def skip(self, reason: str, item: object, detail: str = "") -> None:
+        """Record one skipped item; the first occurrence of each reason is logged at WARNING."""
+        self.counts[reason] += 1
+        message = f"skipped {item}: {reason}" + (f" ({detail})" if detail else "")
+        if self.counts[reason] == 1:
+            self.logger.warning(message)
+        else:
+            self.logger.debug(message)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+    def log_summary(self) -> None:
+        """Log the skip counts per reason (or that nothing was skipped)."""
+        if not self.counts:
+            self.logger.info("no %s skipped", self.what)
+            return
+        details = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.counts.items()))
+        self.logger.warning("skipped %d %s (%s)", self.total, self.what, details)
