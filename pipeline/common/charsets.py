@@ -58,7 +58,9 @@ def load_charset(spec: str) -> str:
         path = Path(spec[len("file:") :])
         if not path.is_file():
             raise FileNotFoundError(f"charset file not found: {path} (from charset spec '{spec}')")
-        chars = "".join(line.strip().split(",")[0] for line in path.read_text(encoding="utf-8").splitlines())
+        chars = "".join(
+            line.strip().split(",")[0] for line in path.read_text(encoding="utf-8").splitlines()
+        )
     else:
         raise ValueError(
             f"unknown charset spec '{spec}'; expected gb2312-1, alnum, upper-digits, chars:..., or file:PATH"

@@ -67,7 +67,9 @@ def list_faces(directories: tuple[str, ...] = FONT_DIRS) -> list[FontFace]:
     return faces
 
 
-def faces_covering(chars: str, faces: list[FontFace] | None = None, min_share: float = 1.0) -> list[FontFace]:
+def faces_covering(
+    chars: str, faces: list[FontFace] | None = None, min_share: float = 1.0
+) -> list[FontFace]:
     """Return the faces whose cmap covers at least ``min_share`` of ``chars``."""
     faces = list_faces() if faces is None else faces
     wanted = {ord(c) for c in chars}

@@ -83,7 +83,9 @@ def write_parquet(path: str | Path, table: pa.Table) -> None:
 class ShardWriter:
     """Append rows and flush them to ``part-NNNNN.parquet`` shards of at most ``rows_per_shard`` rows."""
 
-    def __init__(self, directory: str | Path, schema: pa.Schema, rows_per_shard: int = 2000) -> None:
+    def __init__(
+        self, directory: str | Path, schema: pa.Schema, rows_per_shard: int = 2000
+    ) -> None:
         if rows_per_shard < 1:
             raise ValueError(f"rows_per_shard must be >= 1, got {rows_per_shard}")
         self.directory = Path(directory)
@@ -123,7 +125,9 @@ def shard_paths(directory: str | Path) -> list[Path]:
     """Return the sorted parquet shards of a directory (raises if it has none)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise FileNotFoundError(f"shard directory not found: {directory}; run the stage that writes it first")
+        raise FileNotFoundError(
+            f"shard directory not found: {directory}; run the stage that writes it first"
+        )
     return sorted(directory.glob("part-*.parquet"))
 
 

@@ -33,7 +33,9 @@ def progress_enabled() -> bool:
     return os.environ.get(PROGRESS_ENV, "1") not in ("0", "false", "no")
 
 
-def progress(iterable: Iterable[T], desc: str, total: int | None = None, unit: str = "it") -> Iterator[T]:
+def progress(
+    iterable: Iterable[T], desc: str, total: int | None = None, unit: str = "it"
+) -> Iterator[T]:
     """Wrap a long loop in a tqdm bar that the environment can switch off."""
     return iter(tqdm(iterable, desc=desc, total=total, unit=unit, disable=not progress_enabled()))
 

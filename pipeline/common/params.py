@@ -18,13 +18,17 @@ def load_params(path: str | Path = DEFAULT_PARAMS_PATH) -> dict[str, Any]:
     """Read a whole params file as a dict."""
     path = Path(path)
     if not path.is_file():
-        raise ParamsError(f"params file not found: {path}; run from the repository root or pass --params")
+        raise ParamsError(
+            f"params file not found: {path}; run from the repository root or pass --params"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise ParamsError(f"invalid YAML in {path}: {error}") from error
     if not isinstance(data, dict):
-        raise ParamsError(f"{path} must contain a mapping of stage sections, got {type(data).__name__}")
+        raise ParamsError(
+            f"{path} must contain a mapping of stage sections, got {type(data).__name__}"
+        )
     return data
 
 
@@ -32,7 +36,9 @@ def load_section(section: str, path: str | Path = DEFAULT_PARAMS_PATH) -> dict[s
     """Return ``params[section]`` merged over the optional top-level ``common`` section."""
     data = load_params(path)
     if section not in data:
-        raise ParamsError(f"section '{section}' not found in {path}; expected one of {sorted(data)}")
+        raise ParamsError(
+            f"section '{section}' not found in {path}; expected one of {sorted(data)}"
+        )
     merged = dict(data.get("common") or {})
     merged.update(data[section] or {})
     return merged
