@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Fonts and background photos the synthetic source and the mining stage render with; Chromium for UI tests.
-APT_PACKAGES := fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming \
+APT_PACKAGES := python3-venv fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming \
 	fonts-droid-fallback fonts-smiley-sans fonts-babelstone-han fonts-dejavu-core fonts-liberation \
 	fonts-noto-core fonts-urw-base35 fonts-texgyre mate-backgrounds chromium chromium-driver
 
@@ -33,7 +33,7 @@ $(APT_STAMP):
 	fi
 	@touch $@
 
-$(DEPS_STAMP):
+$(DEPS_STAMP): | $(APT_STAMP)
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade "pip>=24"
 	$(PY) -m pip install -q -e ".[dev]"
