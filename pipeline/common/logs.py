@@ -47,6 +47,16 @@ class SkipCounter:
         self.logger = logger
         self.what = what
         self.counts: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
+
+    def note(self, reason: str, item: object, detail: str = "") -> None:
+        """Record one item that was kept after a correction (a normalised label, a re-decoded file)."""
+        self.notes[reason] += 1
+        message = f"{item}: {reason}" + (f" ({detail})" if detail else "")
+        if self.notes[reason] == 1:
+            self.logger.info(message)
+        else:
+            self.logger.debug(message)
 
     def skip(self, reason: str, item: object, detail: str = "") -> None:
         """Record one skipped item; the first occurrence of each reason is logged at WARNING."""
