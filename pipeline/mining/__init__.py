@@ -1,0 +1,1 @@
+"""Mining stage: find groups of resembling characters with glyph embeddings and FAISS."""
