@@ -1,0 +1,1 @@
+"""Relabeling web UI: review the crops of one look-alike group at a time and record decisions."""

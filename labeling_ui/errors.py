@@ -1,0 +1,57 @@
+"""Domain errors of the labeling service; each route module maps them to HTTP status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LabelingError(Exception):
+    """Base class for errors that a route turns into an HTTP error response."""
+
+
+class UnknownCropError(LabelingError):
+    """A crop id that is not in the loaded dataset."""
+
+    def __init__(self, crop_id: str) -> None:
+        super().__init__(f"unknown crop id {crop_id!r}: it is not in the loaded dataset")
+        self.crop_id = crop_id
+
+
+class UnknownGroupError(LabelingError):
+    """A group id that is not in the loaded dataset."""
+
+    def __init__(self, group_id: str) -> None:
+        super().__init__(f"unknown group id {group_id!r}: it is not in the loaded dataset")
+        self.group_id = group_id
+
+
+class InvalidDecisionError(LabelingError):
+    """A decision whose label, reason, action or annotator is invalid."""
+
+
+class StaleEditError(LabelingError):
+    """An edit based on an old version of a crop; ``conflicts`` holds the current values."""
+
+    def __init__(self, conflicts: list[dict[str, Any]]) -> None:
+        ids = ", ".join(conflict["crop_id"] for conflict in conflicts)
+        super().__init__(
+            f"{len(conflicts)} crop(s) changed since you loaded them ({ids}); "
+            "nothing was saved, reload the group and decide again"
+        )
+        self.conflicts = conflicts
+
+
+class NothingToUndoError(LabelingError):
+    """An undo request from an annotator who has no decision left to undo."""
+
+
+class StoreBusyError(LabelingError):
+    """The SQLite database stayed locked for longer than the busy timeout."""
+
+
+class StoreCorruptError(LabelingError):
+    """The label database file exists but is not a usable SQLite database of this service."""
+
+
+class DatasetError(LabelingError):
+    """The dataset directory is missing or does not contain an exported dataset."""

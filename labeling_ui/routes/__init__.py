@@ -1,0 +1,1 @@
+"""API routers; each module maps the domain errors of its calls to HTTP status codes."""

@@ -1,0 +1,381 @@
+// Relabeling page: one look-alike group at a time, crops in one column per current label.
+// Every value from the server is written with textContent or as an attribute, never as HTML.
+"use strict";
+
+const REJECT_KEYS = { x: "not_a_glyph", u: "unreadable", b: "bad_crop" };
+
+const state = {
+  groups: [],
+  group: null,     // GroupDetail from /api/groups/{id}
+  order: [],       // crop ids in display order (column by column)
+  columns: [],     // [{label, crops: [crop ids]}]
+  crops: new Map(),
+  selected: new Set(),
+  cursor: null,
+  anchor: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setStatus(message, isError = false) {
+  const status = $("status");
+  status.textContent = message;
+  status.classList.toggle("error", isError);
+}
+
+async function api(method, path, body) {
+  const options = { method, headers: {}, credentials: "same-origin" };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(describeError(response.status, data));
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+function describeError(status, data) {
+  let message = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail);
+  if (status === 409 && Array.isArray(data.conflicts)) {
+    const now = data.conflicts.map(
+      (c) => `${c.crop_id} is now "${c.label}" (${c.status}${c.annotator ? " by " + c.annotator : ""})`
+    );
+    message += ". Current values: " + now.join("; ");
+  }
+  return `Error ${status}: ${message}`;
+}
+
+function annotator() {
+  return $("annotator").value.trim();
+}
+
+// ---- loading and rendering ----
+
+async function loadGroups() {
+  const dataset = await api("GET", "/api/dataset");
+  $("dataset-name").textContent = `(${dataset.name})`;
+  state.groups = await api("GET", "/api/groups");
+  const select = $("group-select");
+  select.replaceChildren();
+  for (const group of state.groups) {
+    const option = el("option", null, `${group.group_id}  ${group.members.join(" ")}`);
+    option.value = group.group_id;
+    select.append(option);
+  }
+}
+
+async function loadGroup(groupId, cursorId) {
+  state.group = await api("GET", `/api/groups/${encodeURIComponent(groupId)}`);
+  state.crops = new Map(state.group.crops.map((crop) => [crop.crop_id, crop]));
+  state.selected.clear();
+  state.anchor = null;
+  buildColumns();
+  state.cursor = state.crops.has(cursorId) ? cursorId : state.order[0] || null;
+  $("group-select").value = groupId;
+  history.replaceState(null, "", `#group=${encodeURIComponent(groupId)}`);
+  render();
+  await loadProgress();
+}
+
+function buildColumns() {
+  const labels = [...state.group.members];
+  for (const crop of state.group.crops) {
+    if (!labels.includes(crop.label)) labels.push(crop.label);
+  }
+  state.columns = labels.map((label) => ({
+    label,
+    crops: state.group.crops.filter((crop) => crop.label === label).map((crop) => crop.crop_id),
+  }));
+  state.order = state.columns.flatMap((column) => column.crops);
+}
+
+function render() {
+  renderReference();
+  renderGrid();
+}
+
+function renderReference() {
+  const reference = $("reference");
+  reference.replaceChildren();
+  state.group.members.forEach((member, index) => {
+    const box = el("div", "ref-glyph");
+    box.append(el("div", "glyph", member), el("div", "key", `key ${index + 1}`));
+    reference.append(box);
+  });
+  const summary = el("div", "key", `${state.group.reviewed} / ${state.group.total} reviewed`);
+  summary.id = "group-progress";
+  reference.append(summary);
+}
+
+function renderGrid() {
+  const grid = $("grid");
+  grid.replaceChildren();
+  for (const column of state.columns) {
+    const box = el("div", "column");
+    box.dataset.label = column.label;
+    const head = el("div", "column-head");
+    const memberIndex = state.group.members.indexOf(column.label);
+    head.append(el("span", "glyph", column.label));
+    head.append(el("span", "key", memberIndex >= 0 ? `key ${memberIndex + 1}` : "other"));
+    head.append(el("span", "key", `${column.crops.length}`));
+    const selectAll = el("button", "select-column", "select all");
+    selectAll.type = "button";
+    selectAll.addEventListener("click", () => selectColumn(column));
+    head.append(selectAll);
+    const tiles = el("div", "tiles");
+    for (const cropId of column.crops) tiles.append(renderTile(state.crops.get(cropId)));
+    box.append(head, tiles);
+    grid.append(box);
+  }
+}
+
+function renderTile(crop) {
+  const tile = el("div", `tile status-${crop.status}`);
+  tile.dataset.cropId = crop.crop_id;
+  tile.dataset.label = crop.label;
+  tile.dataset.status = crop.status;
+  if (state.selected.has(crop.crop_id)) tile.classList.add("selected");
+  if (state.cursor === crop.crop_id) tile.classList.add("cursor");
+  if (crop.suspicion_reasons.length) tile.classList.add("suspicious");
+  const image = el("img");
+  image.src = crop.image_url;
+  image.alt = `crop ${crop.crop_id} labelled ${crop.label}`;
+  image.loading = "lazy";
+  const meta = el("div", "meta");
+  const stateText = crop.status === "rejected" ? crop.reason : crop.status;
+  meta.append(el("span", "state", stateText === "unreviewed" ? "" : stateText));
+  meta.append(el("span", "flags", crop.suspicion_reasons.map(shortReason).join(" ")));
+  tile.title = [
+    `crop ${crop.crop_id}, exported as "${crop.character}", split ${crop.split}`,
+    crop.ocr_score !== null ? `OCR score ${crop.ocr_score.toFixed(2)}` : "no OCR score",
+    crop.predicted !== null ? `model predicts "${crop.predicted}"` : "no model prediction",
+    crop.suspicion_reasons.length ? `suspicious: ${crop.suspicion_reasons.join(", ")}` : "",
+  ].filter(Boolean).join("\n");
+  tile.append(image, meta);
+  tile.addEventListener("click", (event) => onTileClick(event, crop.crop_id));
+  return tile;
+}
+
+function shortReason(reason) {
+  return { model_disagrees: "M", near_duplicate_conflict: "D", engines_disagree: "E", low_score: "L" }[reason] || "?";
+}
+
+function refreshMarks() {
+  for (const tile of document.querySelectorAll(".tile")) {
+    tile.classList.toggle("selected", state.selected.has(tile.dataset.cropId));
+    tile.classList.toggle("cursor", state.cursor === tile.dataset.cropId);
+  }
+  const cursorTile = document.querySelector(".tile.cursor");
+  if (cursorTile) cursorTile.scrollIntoView({ block: "nearest", inline: "nearest" });
+}
+
+async function loadProgress() {
+  const progress = await api("GET", "/api/progress");
+  $("progress-total").textContent = `${progress.reviewed} of ${progress.total} crops reviewed`;
+  const groupRows = progress.groups.map((g) => row([g.group_id, g.members.join(" "), `${g.reviewed}/${g.total}`]));
+  $("progress-groups").tBodies[0].replaceChildren(...groupRows);
+  const people = progress.annotators.map((a) => row([a.annotator, `${a.decisions}`, `${a.events}`]));
+  $("progress-annotators").tBodies[0].replaceChildren(...people);
+}
+
+function row(cells) {
+  const tr = el("tr");
+  for (const cell of cells) tr.append(el("td", null, cell));
+  return tr;
+}
+
+// ---- selection ----
+
+function onTileClick(event, cropId) {
+  if (event.shiftKey && state.anchor) {
+    const [from, to] = [state.order.indexOf(state.anchor), state.order.indexOf(cropId)].sort((a, b) => a - b);
+    if (!(event.ctrlKey || event.metaKey)) state.selected.clear();
+    for (const id of state.order.slice(from, to + 1)) state.selected.add(id);
+  } else if (event.ctrlKey || event.metaKey) {
+    if (!state.selected.delete(cropId)) state.selected.add(cropId);
+    state.anchor = cropId;
+  } else {
+    state.selected = new Set([cropId]);
+    state.anchor = cropId;
+  }
+  state.cursor = cropId;
+  refreshMarks();
+}
+
+function selectColumn(column) {
+  state.selected = new Set(column.crops);
+  refreshMarks();
+}
+
+function columnOf(cropId) {
+  return state.columns.findIndex((column) => column.crops.includes(cropId));
+}
+
+function moveCursor(key) {
+  if (!state.cursor) return;
+  const columnIndex = columnOf(state.cursor);
+  const row = state.columns[columnIndex].crops.indexOf(state.cursor);
+  if (key === "ArrowUp" || key === "ArrowDown") {
+    const crops = state.columns[columnIndex].crops;
+    const next = Math.min(Math.max(row + (key === "ArrowDown" ? 1 : -1), 0), crops.length - 1);
+    state.cursor = crops[next];
+  } else {
+    const step = key === "ArrowRight" ? 1 : -1;
+    for (let c = columnIndex + step; c >= 0 && c < state.columns.length; c += step) {
+      const crops = state.columns[c].crops;
+      if (crops.length) {
+        state.cursor = crops[Math.min(row, crops.length - 1)];
+        break;
+      }
+    }
+  }
+  state.anchor = state.cursor;
+  refreshMarks();
+}
+
+function targets() {
+  if (state.selected.size) return state.order.filter((id) => state.selected.has(id));
+  return state.cursor ? [state.cursor] : [];
+}
+
+// ---- actions ----
+
+async function decide(action, extra = {}) {
+  const ids = targets();
+  if (!ids.length) return setStatus("Nothing selected.", true);
+  if (!annotator()) return setStatus("Enter your annotator name first.", true);
+  const chosen = new Set(ids);
+  const after = state.order.slice(state.order.indexOf(ids[ids.length - 1]) + 1).find((id) => !chosen.has(id));
+  const body = {
+    annotator: annotator(),
+    action,
+    items: ids.map((id) => ({ crop_id: id, base_version: state.crops.get(id).version })),
+    ...extra,
+  };
+  try {
+    const result = await api("POST", "/api/decisions", body);
+    const what = action === "relabel" ? `relabeled to "${result.crops[0].label}"` : action === "reject" ? `rejected (${extra.reason})` : "confirmed";
+    setStatus(`${result.crops.length} crop(s) ${what}.`);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+  await loadGroup(state.group.group_id, after || ids[0]);
+}
+
+async function undo() {
+  if (!annotator()) return setStatus("Enter your annotator name first.", true);
+  try {
+    const result = await api("POST", "/api/undo", { annotator: annotator() });
+    setStatus(`Undid the last decision on ${result.crops.length} crop(s).`);
+    await loadGroup(state.group.group_id, result.crops[0].crop_id);
+  } catch (error) {
+    setStatus(error.message, true);
+    await loadGroup(state.group.group_id, state.cursor);
+  }
+}
+
+async function exportOverrides() {
+  try {
+    const result = await api("POST", "/api/export");
+    setStatus(`Wrote ${result.rows} overrides to ${result.path}.`);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
+function goToGroup(offset) {
+  const id = offset > 0 ? state.group.next_group_id : state.group.previous_group_id;
+  if (id) loadGroup(id).catch((error) => setStatus(error.message, true));
+}
+
+function openTypedForm() {
+  $("typed-form").hidden = false;
+  $("typed-label").value = "";
+  $("typed-label").focus();
+}
+
+function closeTypedForm() {
+  $("typed-form").hidden = true;
+  document.activeElement.blur();
+}
+
+function onKeyDown(event) {
+  const target = event.target;
+  if (target.tagName === "INPUT" || target.tagName === "SELECT") {
+    if (event.key === "Escape") closeTypedForm();
+    return;
+  }
+  const key = event.key;
+  const ctrl = event.ctrlKey || event.metaKey;
+  let handled = true;
+  if (key.startsWith("Arrow")) moveCursor(key);
+  else if (key === " ") {
+    if (state.cursor && !state.selected.delete(state.cursor)) state.selected.add(state.cursor);
+    refreshMarks();
+  } else if (key === "z" || key === "Z") undo();
+  else if (ctrl && key === "a") {
+    state.selected = new Set(state.order);
+    refreshMarks();
+  } else if (ctrl) handled = false;
+  else if (/^[1-9]$/.test(key) && state.group.members[Number(key) - 1]) {
+    decide("relabel", { label: state.group.members[Number(key) - 1] });
+  } else if (key === "a" && state.cursor) selectColumn(state.columns[columnOf(state.cursor)]);
+  else if (key === "c") decide("confirm");
+  else if (key in REJECT_KEYS) decide("reject", { reason: REJECT_KEYS[key] });
+  else if (key === "t") openTypedForm();
+  else if (key === "n") goToGroup(1);
+  else if (key === "p") goToGroup(-1);
+  else if (key === "e") exportOverrides();
+  else if (key === "Escape") {
+    state.selected.clear();
+    refreshMarks();
+  } else handled = false;
+  if (handled) event.preventDefault();
+}
+
+function wireControls() {
+  document.addEventListener("keydown", onKeyDown);
+  $("annotator").value = localStorage.getItem("annotator") || "";
+  $("annotator").addEventListener("change", () => localStorage.setItem("annotator", annotator()));
+  $("annotator").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.target.blur();
+  });
+  $("prev-group").addEventListener("click", () => goToGroup(-1));
+  $("next-group").addEventListener("click", () => goToGroup(1));
+  $("group-select").addEventListener("change", (event) => loadGroup(event.target.value));
+  $("export").addEventListener("click", exportOverrides);
+  $("typed-cancel").addEventListener("click", closeTypedForm);
+  $("typed-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const label = $("typed-label").value;
+    closeTypedForm();
+    decide("relabel", { label });
+  });
+}
+
+async function start() {
+  wireControls();
+  try {
+    await loadGroups();
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get("group");
+    const first = state.groups.some((g) => g.group_id === fromHash) ? fromHash : state.groups[0]?.group_id;
+    if (first) await loadGroup(first);
+    else setStatus("The dataset has no groups.", true);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
+start();
