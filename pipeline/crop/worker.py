@@ -1,0 +1,103 @@
+"""Process one crawl row into crop rows; the unit of work of the stage's worker processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pipeline.common.images import ImageDecodeError, decode_image
+from pipeline.crop.annotations import AnnotationError, parse_annotations, split_annotations
+from pipeline.crop.candidates import Candidate, compare_with_engine, from_engine
+from pipeline.crop.config import CropConfig
+from pipeline.crop.crops import CropSkip, build_row, cut_candidate, full_image_quad
+from pipeline.crop.ocr import CachedEngine, OcrStats
+
+
+@dataclass
+class RowResult:
+    """Crop rows of one crawl row, its skipped items as (reason, item, detail) and OCR counters."""
+
+    crops: list[dict[str, Any]] = field(default_factory=list)
+    skips: list[tuple[str, str, str]] = field(default_factory=list)
+    ocr: OcrStats = field(default_factory=OcrStats)
+
+
+class RowProcessor:
+    """Turn crawl rows into crops; one instance per process, engines built on first cache miss."""
+
+    def __init__(self, config: CropConfig) -> None:
+        self.config = config
+        self.stats = OcrStats()
+        self.engine = CachedEngine(config.engine, config, self.stats)
+        self.second = (
+            CachedEngine(config.second_engine, config, self.stats) if config.second_engine else None
+        )
+
+    def __call__(self, row: dict[str, Any]) -> RowResult:
+        """Return the crops of one row; a bad image or box is recorded as a skip, never raised."""
+        self.stats = OcrStats()
+        self.engine.stats = self.stats
+        if self.second is not None:
+            self.second.stats = self.stats
+        result = RowResult(ocr=self.stats)
+        name = f"{row.get('uri')} ({str(row.get('sha256'))[:12]})"
+        try:
+            image = np.asarray(decode_image(row["image"], self.config.max_pixels, name=name))
+        except ImageDecodeError as error:
+            result.skips.append(("undecodable_image", name, str(error)))
+            return result
+        try:
+            candidates = self.candidates(row, image, result, name)
+        except AnnotationError as error:
+            result.skips.append(("invalid_annotations", name, str(error)))
+            return result
+        for candidate in candidates:
+            self.crop(image, candidate, row, result, name)
+        return result
+
+    def candidates(
+        self, row: dict[str, Any], image: np.ndarray, result: RowResult, name: str
+    ) -> list[Candidate]:
+        """Return the labelled boxes of a row: the whole glyph, its annotations or OCR output."""
+        if row.get("kind") == "glyph":
+            height, width = image.shape[:2]
+            source = "synthetic" if row.get("synthetic") else "annotation"
+            return [Candidate(full_image_quad(width, height), row.get("label") or "", source)]
+        sha256 = row["sha256"]
+        bgr = np.ascontiguousarray(image[:, :, ::-1])  # the engines expect OpenCV's BGR order
+        if row.get("annotations") is None:
+            found = from_engine(self.engine.detect(sha256, bgr))
+            if self.second is not None:
+                boxes = self.second.detect(sha256, bgr)
+                found = compare_with_engine(
+                    found, boxes, self.second.supports, self.config.match_iou, False
+                )
+            return found
+        annotated = split_annotations(
+            parse_annotations(row["annotations"]), lambda: self.engine.detect(sha256, bgr)
+        )
+        result.skips.extend((reason, name, detail) for reason, detail in annotated.skips)
+        found = annotated.candidates
+        if self.config.verify_annotations:
+            boxes = self.engine.detect(sha256, bgr)
+            found = compare_with_engine(
+                found, boxes, self.engine.supports, self.config.match_iou, True
+            )
+        return found
+
+    def crop(
+        self,
+        image: np.ndarray,
+        candidate: Candidate,
+        row: dict[str, Any],
+        result: RowResult,
+        name: str,
+    ) -> None:
+        try:
+            crop_rgb, quad = cut_candidate(image, candidate, self.config)
+            result.crops.append(build_row(crop_rgb, quad, candidate, row, self.config))
+        except CropSkip as error:
+            box = np.asarray(candidate.quad).round(1).reshape(-1).tolist()
+            result.skips.append((error.reason, f"{name} box {box}", str(error)))
