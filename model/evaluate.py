@@ -1,0 +1,166 @@
+"""Stage entry: evaluate every trained model of one dataset on its test split.
+
+Writes ``<metrics_dir>/<dataset>/<model>.json`` (accuracy, balanced accuracy, macro and weighted
+F1, within-group confusion) and ``<plots_dir>/<dataset>/<model>_{confusion,group_confusion,
+neighbours}.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from model.checkpoint import load_model
+from model.data import GlyphData, load_glyph_data
+from model.engine import predict_proba
+from model.metrics import classification_metrics, confusion
+from model.networks.base import BackboneNet
+from model.plots import nearest_neighbours, plot_confusion, plot_group_confusion, plot_neighbours
+from model.transforms import normalize
+from pipeline.common.io import write_json
+from pipeline.common.logs import setup_logging
+from pipeline.common.params import DEFAULT_PARAMS_PATH, load_section
+
+logger = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--dataset", required=True, help="dataset name, e.g. rcc-fgvc or el-fgvc")
+    parser.add_argument(
+        "--params", default=str(DEFAULT_PARAMS_PATH), help="params file (default: params.yaml)"
+    )
+    parser.add_argument(
+        "--data-dir", help="dataset folder (default: the dataset name, relative to the cwd)"
+    )
+    parser.add_argument("--models-dir", help="trained models root (default: evaluate.models_dir)")
+    parser.add_argument("--metrics-dir", help="metrics root (default: evaluate.metrics_dir)")
+    parser.add_argument("--plots-dir", help="plots root (default: evaluate.plots_dir)")
+    parser.add_argument("--models", nargs="+", help="models to evaluate (default: evaluate.models)")
+    return parser.parse_args(argv)
+
+
+@torch.no_grad()
+def embed(network: BackboneNet, images: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+    """Return L2-normalised embeddings ``[N, D]`` of uint8 images as float32."""
+    network.eval()
+    chunks = [
+        network.embed(normalize(images[i : i + batch_size]))
+        for i in range(0, len(images), batch_size)
+    ]
+    return torch.cat(chunks).numpy().astype(np.float32)
+
+
+def evaluate_model(
+    name: str,
+    checkpoint: Path,
+    data_dir: str,
+    split: str,
+    plots_dir: Path,
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """Score one checkpoint on ``split`` and draw its plots; return the metrics record."""
+    network, meta = load_model(checkpoint)
+    data = load_glyph_data(data_dir, int(meta["image_size"]))
+    load_model(checkpoint, class_names=data.class_names)  # raises on another label space
+    evaluated = data.splits[split]
+    if len(evaluated) == 0:
+        raise ValueError(
+            f"{data_dir}: the '{split}' split is empty; set evaluate.split to a split with rows"
+        )
+
+    y_true = evaluated.labels.numpy()
+    y_pred = predict_proba(network, evaluated.images).argmax(1).numpy()
+    class_to_group = np.asarray(meta["class_to_group"])
+    metrics = classification_metrics(y_true, y_pred, class_to_group)
+    metrics.update(
+        {
+            "split": split,
+            "backbone": meta["backbone"],
+            "classes_absent_from_train": data.classes_missing_from("train"),
+        }
+    )
+    draw_plots(name, network, data, evaluated, y_pred, plots_dir, settings)
+    return metrics
+
+
+def draw_plots(
+    name: str,
+    network: BackboneNet,
+    data: GlyphData,
+    evaluated: Any,
+    y_pred: np.ndarray,
+    plots_dir: Path,
+    settings: dict[str, Any],
+) -> None:
+    y_true = evaluated.labels.numpy()
+    matrix = confusion(y_true, y_pred, data.num_classes)
+    plot_confusion(matrix, data.class_names, plots_dir / f"{name}_confusion.png", name)
+    plot_group_confusion(
+        matrix,
+        data.class_names,
+        data.class_to_group,
+        data.group_names,
+        plots_dir / f"{name}_group_confusion.png",
+        name,
+    )
+    train = data.splits["train"]
+    if len(train) == 0:
+        return
+    # The first test crop of each class (up to the query budget) gives one row per character.
+    _, first = np.unique(y_true, return_index=True)
+    queries = np.sort(first)[: int(settings["neighbours_queries"])]
+    xb = embed(network, train.images)
+    xq = embed(network, evaluated.images[torch.from_numpy(queries)])
+    _, neighbours = nearest_neighbours(xb, xq, int(settings["neighbours_k"]))
+    plot_neighbours(
+        evaluated.images[torch.from_numpy(queries)].permute(0, 2, 3, 1).numpy(),
+        y_true[queries],
+        train.images.permute(0, 2, 3, 1).numpy(),
+        train.labels.numpy(),
+        neighbours,
+        data.class_names,
+        plots_dir / f"{name}_neighbours.png",
+        f"{name}: nearest training crops by embedding (green = same class)",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    setup_logging()
+    settings = load_section("evaluate", args.params)
+    models_root = Path(args.models_dir or settings["models_dir"]) / args.dataset
+    metrics_root = Path(args.metrics_dir or settings["metrics_dir"]) / args.dataset
+    plots_root = Path(args.plots_dir or settings["plots_dir"]) / args.dataset
+    metrics_root.mkdir(parents=True, exist_ok=True)
+    plots_root.mkdir(parents=True, exist_ok=True)
+    for name in args.models or settings["models"]:
+        metrics = evaluate_model(
+            name,
+            models_root / name / "model.pt",
+            args.data_dir or args.dataset,
+            settings["split"],
+            plots_root,
+            settings,
+        )
+        write_json(metrics_root / f"{name}.json", metrics)
+        logger.info(
+            "%s on %s/%s: accuracy %.4f, macro-F1 %.4f, within-group confusion %.4f",
+            name,
+            args.dataset,
+            settings["split"],
+            metrics["accuracy"],
+            metrics["macro_f1"],
+            metrics["within_group_confusion"],
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Networks with timm's surface: ``forward_features``, ``forward_head``, ``num_features``, ``num_classes``."""
