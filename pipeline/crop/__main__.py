@@ -7,7 +7,7 @@ import logging
 import sys
 
 from pipeline.common.logs import setup_logging
-from pipeline.common.params import DEFAULT_PARAMS_PATH, ParamsError, load_section
+from pipeline.common.params import DEFAULT_PARAMS_PATH, ParamsError, load_params
 from pipeline.crop.config import CropConfig
 from pipeline.crop.engines import EngineError
 from pipeline.crop.stage import CrawlInputError, run
@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging()
     try:
-        config = CropConfig.from_params(load_section("crop", args.params))
+        # Only the crop section is read: the stage uses no key of ``common``.
+        config = CropConfig.from_params(load_params(args.params).get("crop") or {})
         run(config)
     except (ParamsError, EngineError, FileNotFoundError, CrawlInputError) as error:
         logger.error("%s", error)

@@ -44,7 +44,7 @@ class CropConfig:
     def from_params(cls, params: dict[str, Any]) -> CropConfig:
         """Build the settings from a params section, raising ParamsError for an invalid value."""
         known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(params) - known - {"seed"})
+        unknown = sorted(set(params) - known)
         if unknown:
             raise ParamsError(f"unknown crop params {unknown}; expected keys among {sorted(known)}")
         values = {key: params[key] for key in known if key in params}
