@@ -45,7 +45,7 @@ def build_index(
         index.hnsw.efSearch = ef_search
     else:
         lists = max(1, min(nlist, n // 39))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), lists, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, lists, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = seed
         index.train(xb)
         index.nprobe = min(nprobe, lists)
