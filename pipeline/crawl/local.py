@@ -35,8 +35,11 @@ def iter_local_source(
     if not files:
         skips.skip("empty_folder", root, f"no {', '.join(IMAGE_SUFFIXES)} files")
         return
-    labels = read_labels(root / source["labels"], skips) if source.get("labels") else None
-    if labels is not None:
+    labels = None
+    if source.get("labels"):
+        labels = read_labels(root / source["labels"], skips)
+        if labels is None:
+            return  # Without its labels a glyph folder has no usable row.
         listed = set(labels)
         for relative in sorted(set(labels) - set(files)):
             skips.skip("labelled_file_not_found", relative, f"listed in {source['labels']}")

@@ -18,6 +18,9 @@ def read_text(path: Path, *, skips: SkipCounter) -> str | None:
     GB 18030 is the fallback because Chinese scene-text annotations are often saved in GBK by
     Windows tools. Returns None, after a counted skip, when the file is missing or neither
     encoding decodes it.
+
+    NOTE: a short GBK text can also be valid UTF-8 (e.g. 末 = C4 A9 = ĩ) and is then read as
+    UTF-8 without a warning; only texts with a byte sequence invalid in UTF-8 are detected.
     """
     try:
         data = path.read_bytes()
