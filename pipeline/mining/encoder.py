@@ -91,7 +91,7 @@ def train_encoder(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(batch)
+            total += loss.item() * len(batch)
         logger.info("encoder epoch %d/%d: loss %.4f", epoch + 1, epochs, total / len(x))
     return model.eval()
 

@@ -1,5 +1,6 @@
 """Group rules on hand-made similarity graphs: threshold, mutual neighbours, size cap, curation."""
 
+# ruff: noqa: E741 (D, I are FAISS's names for distances and ids)
 import numpy as np
 import pytest
 
