@@ -1,0 +1,119 @@
+"""Write one exported dataset directory: three configurations, the card and the gallery."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.common.io import atomic_directory
+from pipeline.export.card import ConfigFiles, render_card, render_gallery, write_card
+from pipeline.export.features import default_features, pairs_features
+from pipeline.export.pairs import sample_pairs
+from pipeline.export.splits import SPLIT_NAMES
+from pipeline.export.writer import write_split
+
+logger = logging.getLogger(__name__)
+
+
+def default_rows(rows: pd.DataFrame, images: dict[str, bytes]) -> list[dict[str, Any]]:
+    """Convert selected crops into ``default`` rows, ordered by class then crop id."""
+    records = []
+    for row in rows.sort_values(["label", "crop_id"]).itertuples(index=False):
+        ocr_score = None if row.ocr_score is None or math.isnan(row.ocr_score) else row.ocr_score
+        records.append(
+            {
+                "image": {"bytes": images[row.crop_id], "path": f"{row.crop_id}.png"},
+                "label": row.label,
+                "character": row.label,
+                "group": row.group,
+                "crop_id": row.crop_id,
+                "source": row.source,
+                "source_sha256": row.source_sha256,
+                "uri": row.uri,
+                "licence": row.licence,
+                "box": [float(v) for v in row.box],
+                "ocr_score": ocr_score,
+                "label_status": row.label_status,
+                "synthetic": bool(row.synthetic),
+            }
+        )
+    return records
+
+
+def write_dataset(
+    directory: Path,
+    script: str,
+    rows: pd.DataFrame,
+    images: dict[str, bytes],
+    fingerprint_hex: str,
+    params: dict,
+    report: dict,
+) -> dict[str, dict[str, int]]:
+    """Write the dataset into a staging directory that replaces ``directory`` on success.
+
+    A configuration or split without rows is left out of the card and the shards, because
+    `datasets` cannot load it; only ``default`` and its ``train`` split are always written.
+    Returns the number of rows per written configuration and split.
+    """
+    class_names = sorted(rows["label"].unique())
+    group_names = sorted(rows["group"].unique())
+    features = default_features(class_names, group_names)
+    pairs = sample_pairs(rows, int(params["pairs_per_anchor"]), int(params.get("seed", 0)))
+    tables = {
+        "default": (rows, features, lambda part: default_rows(part, images)),
+        "pairs": (pairs, pairs_features(class_names, group_names), _pair_rows),
+        "real-only": (
+            rows[~rows["synthetic"].astype(bool)],
+            features,
+            lambda part: default_rows(part, images),
+        ),
+    }
+    with atomic_directory(directory) as staging:
+        configs = []
+        for name, (frame, config_features, to_rows) in tables.items():
+            if frame.empty and name != "default":
+                # `datasets` cannot load a configuration or split without rows, so it is left out.
+                logger.info("%s: configuration %s has no rows; not written", directory, name)
+                continue
+            configs.append(
+                _write_config(
+                    staging, name, frame, config_features, to_rows, fingerprint_hex, params
+                )
+            )
+        text = render_card(directory.name, script, fingerprint_hex, configs, rows, report)
+        gallery = render_gallery(rows, images, int(params["gallery_per_class"]))
+        write_card(staging, text, gallery)
+    logger.info("wrote %s (fingerprint %s)", directory, fingerprint_hex)
+    return {config.name: dict(config.num_examples) for config in configs}
+
+
+def _write_config(staging, name, frame, features, to_rows, fingerprint_hex, params) -> ConfigFiles:
+    config = ConfigFiles(name, features)
+    for split in SPLIT_NAMES:
+        part = frame[frame["split"] == split]
+        if part.empty and split != "train":
+            logger.info("split %s of configuration %s has no rows; not written", split, name)
+            continue
+        paths, num_bytes = write_split(
+            staging / "data" / name,
+            split,
+            to_rows(part),
+            features,
+            fingerprint_hex,
+            int(params["rows_per_shard"]),
+            int(params["rows_per_row_group"]),
+        )
+        config.files[split] = [p.relative_to(staging).as_posix() for p in paths]
+        config.num_examples[split] = len(part)
+        config.num_bytes[split] = num_bytes
+        config.download_size += sum(p.stat().st_size for p in paths)
+    return config
+
+
+def _pair_rows(pairs: pd.DataFrame) -> list[dict[str, Any]]:
+    columns = ["anchor_crop_id", "other_crop_id", "anchor_label", "other_label", "group", "same"]
+    return pairs[columns].to_dict("records")

@@ -1,0 +1,153 @@
+"""Run the export stage: crops, groups and labeling decisions in, two datasets and metrics out."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.common.io import write_json
+from pipeline.common.logs import SkipCounter
+from pipeline.export.crops import apply_crop_decisions, read_crop_metadata, read_images
+from pipeline.export.dataset import write_dataset
+from pipeline.export.groups import Group, apply_group_edits, assign_characters, read_groups
+from pipeline.export.overrides import read_overrides
+from pipeline.export.selection import cap_per_class, select_classes
+from pipeline.export.splits import assign_splits, leakage_report
+from pipeline.export.topup import DEFAULT_LICENCE, needy_classes, render_topup
+from pipeline.export.writer import fingerprint
+
+logger = logging.getLogger(__name__)
+
+
+class LeakageError(RuntimeError):
+    """A source photo or a near-duplicate crop ended up in two splits."""
+
+
+def run_export(params: dict, synth_params: dict | None = None) -> dict:
+    """Export every dataset named in ``export.output_dirs`` and write the stage metrics."""
+    skips = SkipCounter(logger, "crops")
+    overrides = read_overrides(params["overrides_path"])
+    raw = read_crop_metadata(params["crops_dir"], skips)
+    decisions: Counter = Counter()
+    crops = apply_crop_decisions(raw, overrides, decisions)
+    groups = apply_group_edits(read_groups(params["groups_path"]), overrides.groups, decisions)
+    metrics = {
+        "skipped_crops": skips.as_dict(),
+        "overrides": dict(sorted(decisions.items())),
+        "datasets": {},
+    }
+    for script, output_dir in params["output_dirs"].items():
+        metrics["datasets"][Path(output_dir).name] = export_script(
+            script, Path(output_dir), crops, raw, groups, params, synth_params or {}
+        )
+    skips.log_summary()
+    write_json(params["metrics_path"], metrics)
+    return metrics
+
+
+def export_script(
+    script: str,
+    output_dir: Path,
+    crops: pd.DataFrame,
+    raw: pd.DataFrame,
+    groups: list[Group],
+    params: dict,
+    synth_params: dict,
+) -> dict:
+    """Select, split and write the dataset of one script; return its metrics."""
+    seed = int(params.get("seed", 0))
+    max_distance = int(params["phash_max_distance"])
+    groups = [g for g in groups if g.script == script]
+    group_of = assign_characters(groups)
+    crops = crops[crops["script"] == script]
+    crops, images = _top_up(crops, script, group_of, params, synth_params, seed)
+
+    before = _classes_before_decisions(raw[raw["label"].map(group_of).notna()], group_of, params)
+    selection = select_classes(crops, group_of, params, before)
+    rows, capped = cap_per_class(selection.crops, params.get("max_instances_per_class"), seed)
+    rows = rows.reset_index(drop=True)
+    rows["split"], links = assign_splits(rows, params["splits"], max_distance, seed)
+    train = rows["split"] == "train"
+    kept_train, shots_dropped = cap_per_class(rows[train], params.get("train_shots"), seed)
+    rows = pd.concat([kept_train, rows[~train]]).sort_index().reset_index(drop=True)
+
+    leakage = leakage_report(rows, max_distance)
+    if leakage["sources_in_several_splits"] or leakage["near_duplicate_pairs_across_splits"]:
+        raise LeakageError(f"{output_dir}: split assignment leaks across splits: {leakage}")
+    if rows.empty:
+        logger.warning(
+            "%s: no group passed the selection; writing empty splits. Lower "
+            "export.min_instances_per_class or export.min_classes_per_group, or check the groups",
+            output_dir,
+        )
+    missing = [c for c in rows["crop_id"] if c not in images]
+    images.update(read_images(params["crops_dir"], missing))
+
+    fingerprint_hex = fingerprint(
+        _input_paths(params), _fingerprint_params(params, synth_params, script)
+    )
+    report = {"phash_max_distance": max_distance, "leakage": leakage}
+    counts = write_dataset(output_dir, script, rows, images, fingerprint_hex, params, report)
+    dropped = dict(selection.dropped_crops)
+    dropped.update({"max_instances_per_class": capped, "train_shots": shots_dropped})
+    return {
+        "fingerprint": fingerprint_hex,
+        "rows": counts,
+        "classes": int(rows["label"].nunique()),
+        "groups": int(rows["group"].nunique()),
+        "topup_crops": int((rows["source"] == "synthetic-topup").sum()),
+        "label_status": {
+            k: int(v) for k, v in rows["label_status"].value_counts().sort_index().items()
+        },
+        "dropped_classes": selection.dropped_classes,
+        "dropped_groups": selection.dropped_groups,
+        "dropped_crops": {k: int(v) for k, v in dropped.items() if v},
+        "near_duplicate_links": links,
+        "leakage": leakage,
+    }
+
+
+def _top_up(crops, script, group_of, params, synth_params, seed):
+    topup = params.get("topup_synthetic")
+    if not topup:
+        return crops, {}
+    needy = needy_classes(crops, list(group_of), int(topup["min_real"]))
+    licence = topup.get("licence", DEFAULT_LICENCE)
+    rows, images = render_topup(needy, int(topup["per_class"]), synth_params, seed, licence)
+    if rows.empty:
+        return crops, images
+    rows["script"] = script
+    return pd.concat([crops, rows], ignore_index=True), images
+
+
+def _classes_before_decisions(raw: pd.DataFrame, group_of: dict[str, str], params: dict):
+    counts = raw["label"].value_counts()
+    enough = counts[counts >= int(params["min_instances_per_class"])].index
+    classes: dict[str, set[str]] = {}
+    for label in enough:
+        classes.setdefault(group_of[label], set()).add(label)
+    return classes
+
+
+def _input_paths(params: dict) -> list[Path]:
+    crops_dir = Path(params["crops_dir"])
+    return sorted(crops_dir.glob("part-*.parquet")) + [
+        Path(params["groups_path"]),
+        Path(params["overrides_path"]),
+    ]
+
+
+# Locations are left out of the fingerprint because the bytes they point to are hashed already,
+# so the same inputs give the same shards wherever the repository is checked out.
+LOCATION_KEYS = ("crops_dir", "groups_path", "overrides_path", "output_dirs", "metrics_path")
+
+
+def _fingerprint_params(params: dict, synth_params: dict, script: str) -> dict:
+    export = {k: v for k, v in params.items() if k not in LOCATION_KEYS}
+    fingerprinted = {"export": export, "script": script}
+    if params.get("topup_synthetic"):
+        fingerprinted["synth"] = synth_params
+    return fingerprinted

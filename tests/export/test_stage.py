@@ -1,0 +1,171 @@
+"""End-to-end export on real Chars74K crops and rendered hanzi, loaded back with `datasets`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from datasets import load_dataset
+
+from pipeline.export.stage import run_export
+from tests.export.conftest import write_overrides
+
+
+def _shards(directory: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*.parquet"))
+    }
+
+
+@pytest.fixture
+def exported(export_inputs) -> tuple[dict, dict]:
+    metrics = run_export(export_inputs)
+    return export_inputs, metrics
+
+
+def test_default_config_loads_with_features(exported):
+    params, metrics = exported
+    dataset = load_dataset(params["output_dirs"]["latin"])
+    assert sorted(dataset) == ["test", "train", "validation"]
+    names = dataset["train"].features["label"].names
+    assert names == ["0", "1", "I", "O", "Q"]
+    assert dataset["train"].features["group"].names == ["latin-0001", "latin-0002"]
+    total = sum(len(dataset[s]) for s in dataset)
+    assert total == 12 + 12 + 10 + 12 + 12  # the three bad rows are skipped
+    row = dataset["train"][0]
+    assert row["image"].size == (100, 100)
+    assert row["character"] == names[row["label"]]
+    assert row["label_status"] == "annotation"
+    assert metrics["datasets"]["el-fgvc"]["rows"]["default"]["train"] == len(dataset["train"])
+
+
+def test_skipped_rows_counted(exported):
+    _, metrics = exported
+    skipped = metrics["skipped_crops"]
+    assert skipped["undecodable_image"] == 1
+    assert skipped["invalid_phash"] == 1
+    assert skipped["invalid_label"] == 1
+
+
+def test_han_groups_and_dropped_classes(exported):
+    params, metrics = exported
+    han = metrics["datasets"]["rcc-fgvc"]
+    # 已 goes to han-0002, which leaves han-0003 with only 土.
+    assert han["dropped_groups"] == {"han-0003": "too_few_classes (1 < 2)"}
+    assert han["dropped_classes"] == {"土": "group_dropped"}
+    dataset = load_dataset(params["output_dirs"]["han"])
+    assert dataset["train"].features["label"].names == sorted("未末己已巳")
+    assert set(dataset["train"]["label_status"]) == {"synthetic"}
+
+
+def test_real_only_and_pairs_configs(exported):
+    params, _ = exported
+    # Every hanzi crop is rendered, so rcc-fgvc has no real-only configuration.
+    with pytest.raises(ValueError, match="real-only"):
+        load_dataset(params["output_dirs"]["han"], "real-only")
+    latin_real = load_dataset(params["output_dirs"]["latin"], "real-only")
+    assert sum(len(latin_real[s]) for s in latin_real) == 58
+    pairs = load_dataset(params["output_dirs"]["latin"], "pairs")
+    default = load_dataset(params["output_dirs"]["latin"])
+    for split in ("train", "validation", "test"):
+        split_ids = set(default[split]["crop_id"])
+        assert set(pairs[split]["anchor_crop_id"]) <= split_ids
+        assert set(pairs[split]["other_crop_id"]) <= split_ids
+        for pair in pairs[split]:
+            assert pair["same"] == (pair["anchor_label"] == pair["other_label"])
+    assert any(pairs["train"]["same"]) and not all(pairs["train"]["same"])
+
+
+def test_splits_do_not_leak_sources(exported):
+    params, metrics = exported
+    for name in ("rcc-fgvc", "el-fgvc"):
+        assert metrics["datasets"][name]["leakage"]["sources_in_several_splits"] == 0
+        assert metrics["datasets"][name]["leakage"]["near_duplicate_pairs_across_splits"] == 0
+    dataset = load_dataset(params["output_dirs"]["latin"])
+    split_of_source: dict[str, set[str]] = {}
+    for split in dataset:
+        for source in dataset[split]["source_sha256"]:
+            split_of_source.setdefault(source, set()).add(split)
+    assert all(len(splits) == 1 for splits in split_of_source.values())
+    assert all(len(dataset[split]) > 0 for split in dataset)
+
+
+def test_metrics_file_written(exported):
+    params, metrics = exported
+    on_disk = json.loads(Path(params["metrics_path"]).read_text(encoding="utf-8"))
+    assert on_disk == json.loads(json.dumps(metrics))
+    assert on_disk["datasets"]["el-fgvc"]["classes"] == 5
+
+
+def test_load_by_relative_name(exported, monkeypatch):
+    params, _ = exported
+    monkeypatch.chdir(Path(params["output_dirs"]["latin"]).parent)
+    dataset = load_dataset("el-fgvc")
+    pairs = load_dataset("rcc-fgvc", "pairs")
+    assert len(dataset["train"]) > 0
+    assert len(pairs["train"]) > 0
+
+
+def test_same_inputs_give_identical_shards(export_inputs, tmp_path):
+    first = run_export(export_inputs)
+    before = _shards(Path(export_inputs["output_dirs"]["han"]))
+    moved = dict(export_inputs, output_dirs={"han": str(tmp_path / "again" / "rcc-fgvc")})
+    second = run_export(moved)
+    after = _shards(tmp_path / "again" / "rcc-fgvc")
+    assert before == after
+    assert (
+        first["datasets"]["rcc-fgvc"]["fingerprint"]
+        == second["datasets"]["rcc-fgvc"]["fingerprint"]
+    )
+    fingerprint = first["datasets"]["rcc-fgvc"]["fingerprint"]
+    assert all(fingerprint in name for name in before)
+
+
+def test_changed_override_is_not_served_from_cache(export_inputs, tmp_path):
+    cache = str(tmp_path / "hf-cache")
+    latin = export_inputs["output_dirs"]["latin"]
+    first = run_export(export_inputs)
+    dataset = load_dataset(latin, cache_dir=cache)
+    target = next(r for r in dataset["train"] if r["character"] == "O")
+    write_overrides(
+        Path(export_inputs["overrides_path"]),
+        [(target["crop_id"], "relabel", "Q", "tester", "2026-01-01T00:00:00Z", "")],
+    )
+    second = run_export(export_inputs)
+    assert (
+        first["datasets"]["el-fgvc"]["fingerprint"] != second["datasets"]["el-fgvc"]["fingerprint"]
+    )
+    reloaded = load_dataset(latin, cache_dir=cache)
+    rows = [r for split in reloaded for r in reloaded[split] if r["crop_id"] == target["crop_id"]]
+    assert [(r["character"], r["label_status"]) for r in rows] == [("Q", "verified")]
+
+
+def test_interrupted_export_keeps_previous_dataset(export_inputs, monkeypatch):
+    run_export(export_inputs)
+    latin = Path(export_inputs["output_dirs"]["latin"])
+    before = _shards(latin)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("pipeline.export.dataset.render_gallery", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_export(export_inputs)
+    assert _shards(latin) == before
+    assert not [p for p in latin.parent.iterdir() if p.name.endswith(".staging")]
+
+
+def test_card_lists_configs_and_statistics(exported):
+    params, metrics = exported
+    latin = Path(params["output_dirs"]["latin"])
+    text = (latin / "README.md").read_text(encoding="utf-8")
+    assert metrics["datasets"]["el-fgvc"]["fingerprint"] in text
+    assert "config_name: pairs" in text and "config_name: real-only" in text
+    assert "| latin-0001 |" in text
+    assert "0 sources and 0 near-duplicate pairs span two splits" in text
+    assert (latin / "gallery.png").read_bytes().startswith(b"\x89PNG")
+    shard = next((latin / "data" / "default").glob("train-*.parquet"))
+    assert pq.ParquetFile(shard).metadata.row_group(0).num_rows <= params["rows_per_row_group"]
