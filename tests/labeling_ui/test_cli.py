@@ -1,0 +1,80 @@
+"""Command-line tests: export-overrides, and start-up errors reported before serving."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from labeling_ui.store import LabelStore
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "labeling_ui", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", "GLYPH_PROGRESS": "0"},
+    )
+
+
+def test_help_lists_options() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for option in ("--data", "--db", "--host", "--port", "--token", "--overrides", "--params"):
+        assert option in result.stdout
+    result = run_cli("export-overrides", "--help")
+    assert result.returncode == 0
+    assert "--out" in result.stdout
+
+
+def test_export_overrides_command(tmp_path: Path) -> None:
+    db = tmp_path / "labels.db"
+    store = LabelStore(db)
+    store.record(
+        "alice", "relabel", {"abcdef0123456789": 0}, {"abcdef0123456789": "O"}, new_label="0"
+    )
+    out = tmp_path / "out" / "overrides.tsv"
+    result = run_cli("export-overrides", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "wrote 1 overrides" in result.stdout
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "target\taction\tvalue\tannotator\ttimestamp\treason"
+    assert lines[1].split("\t")[:4] == ["abcdef0123456789", "relabel", "0", "alice"]
+
+
+def test_export_missing_database(tmp_path: Path) -> None:
+    result = run_cli(
+        "export-overrides", "--db", str(tmp_path / "nope.db"), "--out", str(tmp_path / "o.tsv")
+    )
+    assert result.returncode == 1
+    assert "label database not found" in result.stderr
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_missing_dataset_dir(tmp_path: Path) -> None:
+    result = run_cli("--data", str(tmp_path / "rcc-fgvc"), "--db", str(tmp_path / "labels.db"))
+    assert result.returncode == 1
+    assert f"dataset directory not found: {tmp_path / 'rcc-fgvc'}" in result.stderr
+
+
+def test_corrupted_database_not_overwritten(dataset_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "labels.db"
+    db.write_bytes(b"\x00garbage" * 100)
+    result = run_cli("--data", str(dataset_dir), "--db", str(db))
+    assert result.returncode == 1
+    assert f"label database {db} is not an SQLite database" in result.stderr
+    assert db.read_bytes() == b"\x00garbage" * 100
+
+
+def test_public_host_needs_token(dataset_dir: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "--data", str(dataset_dir), "--db", str(tmp_path / "labels.db"), "--host", "0.0.0.0"
+    )
+    assert result.returncode == 2
+    assert "binding to 0.0.0.0 exposes the server beyond this machine" in result.stderr
+    assert not (tmp_path / "labels.db").exists()
