@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -88,7 +89,11 @@ class Fetcher:
         self, config: HttpSourceConfig, transport: httpx.BaseTransport | None = None
     ) -> None:
         self.config = config
-        self.throttle = HostThrottle(config.rate_limit_per_host, config.max_concurrency_per_host)
+        # Set by close(): threads waiting on a rate limit or a retry stop at once.
+        self.stopping = threading.Event()
+        self.throttle = HostThrottle(
+            config.rate_limit_per_host, config.max_concurrency_per_host, sleep=self._sleep
+        )
         self.client = httpx.Client(
             headers={"User-Agent": config.user_agent},
             timeout=httpx.Timeout(config.timeout_seconds),
@@ -100,8 +105,17 @@ class Fetcher:
         self.counts: Counter[str] = Counter()
         self.counts_lock = threading.Lock()
 
+    def stop(self) -> None:
+        """Make every waiting or later request raise CancelledError, so worker threads end quickly."""
+        self.stopping.set()
+
     def close(self) -> None:
+        self.stop()
         self.client.close()
+
+    def _sleep(self, seconds: float) -> None:
+        if self.stopping.wait(max(seconds, 0.0)):
+            raise CancelledError("the crawl is stopping")
 
     def _count(self, key: str, n: int = 1) -> None:
         with self.counts_lock:
@@ -206,7 +220,7 @@ class Fetcher:
             attempt + 2,
             self.config.retries + 1,
         )
-        time.sleep(delay)
+        self._sleep(delay)
 
     def _request_once(self, url: str, max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
         """Send one GET and stream the body, aborting past ``max_bytes`` or the response deadline."""
@@ -234,6 +248,8 @@ class Fetcher:
                     chunks.append(chunk)
                 self._count("bytes", size)
                 return response.status_code, response.headers, b"".join(chunks)
+        except httpx.InvalidURL as error:
+            raise FetchError("invalid_url", url, str(error)) from error
         except httpx.TimeoutException as error:
             raise FetchError("timeout", url, type(error).__name__, transient=True) from error
         except httpx.TransportError as error:

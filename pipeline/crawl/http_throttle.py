@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class HostThrottle:
@@ -15,8 +15,14 @@ class HostThrottle:
     Crawl-delay once known. Retry-After answers push the host's next start further out.
     """
 
-    def __init__(self, rate_limit_per_host: float, max_concurrency_per_host: int) -> None:
+    def __init__(
+        self,
+        rate_limit_per_host: float,
+        max_concurrency_per_host: int,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.base_interval = 1.0 / rate_limit_per_host
+        self.sleep = sleep
         self.max_concurrency_per_host = max_concurrency_per_host
         self.lock = threading.Lock()
         self.intervals: dict[str, float] = {}
@@ -41,7 +47,7 @@ class HostThrottle:
                 host, threading.BoundedSemaphore(self.max_concurrency_per_host)
             )
         with semaphore:
-            time.sleep(self._reserve_start(host))
+            self.sleep(self._reserve_start(host))
             yield
 
     def _reserve_start(self, host: str) -> float:
