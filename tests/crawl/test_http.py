@@ -7,8 +7,10 @@ import hashlib
 import io
 import logging
 import re
+import time
 from pathlib import Path
 
+import datasets
 import pyarrow as pa
 import pytest
 from PIL import Image
@@ -17,6 +19,7 @@ from pipeline.common.logs import SkipCounter
 from pipeline.common.params import ParamsError
 from pipeline.crawl.http import iter_http_source
 from pipeline.crawl.rows import CRAWL_SCHEMA
+from pipeline.crawl.stage import run_crawl
 from tests.crawl.http_server import (
     LoopbackServer,
     Reply,
@@ -435,3 +438,43 @@ def test_invalid_config_is_rejected(tmp_path, skips, overrides, message):
     config.update(overrides)
     with pytest.raises(ParamsError, match=message):
         crawl(config, skips, tmp_path)
+
+
+def test_closing_stops_retry_after_wait(skips, tmp_path):
+    with LoopbackServer() as server:
+        build_gallery(server, pages=1, images_per_page=2)
+        waiting = Reply(503, b"busy", "text/plain", {"Retry-After": "60"})
+        server.add("/img/0-1.png", fail_then(waiting, png_reply(5)))
+        config = source_config(server, max_concurrency=2)
+        started = time.monotonic()
+        with contextlib.closing(
+            iter_http_source(config, skips=skips, max_pixels=MAX_PIXELS, cache_dir=tmp_path)
+        ) as rows:
+            first_row = next(rows)
+        elapsed = time.monotonic() - started
+        assert first_row["uri"] == server.url("/img/0-0.png")
+        assert elapsed < 5.0
+        assert server.count("/img/0-1.png") == 1
+
+
+def test_crawl_stage_writes_parquet_that_datasets_loads(skips, tmp_path):
+    with LoopbackServer() as server:
+        build_gallery(server, pages=2, images_per_page=2)
+        crawl_params = {
+            "output_dir": str(tmp_path / "crawl"),
+            "cache_dir": str(tmp_path / "cache"),
+            "rows_per_shard": 3,
+            "max_pixels": MAX_PIXELS,
+            "sources": [source_config(server)],
+        }
+        metrics = run_crawl(crawl_params, {}, tmp_path / "crawl.json")
+
+    dataset = datasets.load_dataset(
+        "parquet", data_files=str(tmp_path / "crawl" / "part-*.parquet"), split="train"
+    )
+    assert metrics["rows_per_source"] == {"loopback": 4}
+    assert dataset.num_rows == 4
+    assert set(dataset["source_type"]) == {"http"}
+    assert sorted(dataset["uri"]) == sorted(
+        server.url(f"/img/{page}-{number}.png") for page in range(2) for number in range(2)
+    )
