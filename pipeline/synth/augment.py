@@ -56,8 +56,11 @@ def contrasting_colour(patch: np.ndarray, mask: np.ndarray, rng: np.random.Gener
     else:
         target = rng.uniform(local + MIN_CONTRAST, 255)
     tint = rng.uniform(0.6, 1.4, size=3)
-    colour = tint * target / float(tint @ LUMA_WEIGHTS)
-    return np.clip(colour, 0, 255)
+    colour = np.clip(tint * target / float(tint @ LUMA_WEIGHTS), 0, 255)
+    if abs(float(colour @ LUMA_WEIGHTS) - local) < MIN_CONTRAST:
+        # Clipping a saturated tint lost contrast, so fall back to the grey of that luminance.
+        colour = np.full(3, target)
+    return colour
 
 
 def composite(patch: np.ndarray, mask: np.ndarray, colour: np.ndarray) -> np.ndarray:
