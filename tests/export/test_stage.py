@@ -169,3 +169,68 @@ def test_card_lists_configs_and_statistics(exported):
     assert (latin / "gallery.png").read_bytes().startswith(b"\x89PNG")
     shard = next((latin / "data" / "default").glob("train-*.parquet"))
     assert pq.ParquetFile(shard).metadata.row_group(0).num_rows <= params["rows_per_row_group"]
+
+
+def _crop_ids(crop_rows, label: str) -> list[str]:
+    return [r["crop_id"] for r in crop_rows if r["label"] == label and len(r["crop_id"]) == 16][:12]
+
+
+def test_overrides_applied(export_inputs, crop_rows, caplog):
+    stamp = ("tester", "2026-01-01T00:00:00Z")
+    ones = _crop_ids(crop_rows, "I")
+    zeros = _crop_ids(crop_rows, "0")
+    rows = [(crop_id, "relabel", "1", *stamp, "") for crop_id in ones]
+    rows += [
+        (zeros[0], "reject", "", *stamp, "bad_crop"),
+        (zeros[1], "confirm", "", *stamp, ""),
+        ("ffffffffffffffff", "confirm", "", *stamp, ""),
+    ]
+    write_overrides(Path(export_inputs["overrides_path"]), rows)
+    metrics = run_export(export_inputs)
+    latin = metrics["datasets"]["el-fgvc"]
+    # Relabelling every I as 1 leaves latin-0002 with one class.
+    assert latin["dropped_groups"] == {"latin-0002": "collapsed_by_overrides (1 < 2)"}
+    assert metrics["overrides"] == {"confirm": 1, "reject": 1, "relabel": 12, "unknown_crop_id": 1}
+    assert "overrides line 16: confirm of unknown crop id ffffffffffffffff" in caplog.text
+    dataset = load_dataset(export_inputs["output_dirs"]["latin"])
+    crop_ids = {s: set(dataset[s]["crop_id"]) for s in dataset}
+    assert not any(zeros[0] in ids for ids in crop_ids.values())
+    assert latin["label_status"] == {"annotation": 32, "verified": 1}  # 34 crops, 1 rejected
+
+
+def test_caps_and_train_shots(export_inputs):
+    params = dict(export_inputs, max_instances_per_class=9, train_shots=4)
+    metrics = run_export(params)
+    dataset = load_dataset(params["output_dirs"]["latin"])
+    train = dataset["train"].to_pandas()
+    assert train["character"].value_counts().max() <= 4
+    per_class = {c: 0 for c in "01IOQ"}
+    for split in dataset:
+        for character in dataset[split]["character"]:
+            per_class[character] += 1
+    assert max(per_class.values()) <= 9
+    dropped = metrics["datasets"]["el-fgvc"]["dropped_crops"]
+    assert dropped["max_instances_per_class"] == 3 + 3 + 1 + 3 + 3
+    assert dropped["train_shots"] > 0
+
+
+def test_synthetic_topup_renders_missing_classes(export_inputs, repo_root):
+    from pipeline.common.params import load_section
+
+    synth = load_section("synth", repo_root / "params.yaml")
+    synth["max_fonts_per_char"] = 3
+    params = dict(export_inputs, topup_synthetic={"min_real": 11, "per_class": 3})
+    metrics = run_export(params, synth)
+    latin = metrics["datasets"]["el-fgvc"]
+    # Only Q has fewer than 11 real crops; every hanzi is rendered, so all five get top-up.
+    assert latin["topup_crops"] == 3
+    assert metrics["datasets"]["rcc-fgvc"]["topup_crops"] == 5 * 3
+    dataset = load_dataset(params["output_dirs"]["latin"])
+    topup = [
+        row for split in dataset for row in dataset[split] if row["source"] == "synthetic-topup"
+    ]
+    assert {(r["character"], r["label_status"], r["synthetic"]) for r in topup} == {
+        ("Q", "synthetic", True)
+    }
+    real_only = load_dataset(params["output_dirs"]["latin"], "real-only")
+    assert sum(len(real_only[s]) for s in real_only) == 58
