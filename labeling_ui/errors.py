@@ -30,7 +30,7 @@ class InvalidDecisionError(LabelingError):
 
 
 class StaleEditError(LabelingError):
-    """An edit based on an old version of a crop; ``conflicts`` holds the current values."""
+    """An edit based on an old version of a crop; ``conflicts`` contains the current values."""
 
     def __init__(self, conflicts: list[dict[str, Any]]) -> None:
         ids = ", ".join(conflict["crop_id"] for conflict in conflicts)

@@ -11,7 +11,6 @@ from pipeline.common.io import write_text_atomic
 logger = logging.getLogger(__name__)
 
 HEADER = ("target", "action", "value", "annotator", "timestamp", "reason")
-REJECT_REASONS = ("not_a_glyph", "unreadable", "bad_crop")
 
 
 def override_row(state: CropState) -> tuple[str, ...] | None:

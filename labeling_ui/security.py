@@ -58,6 +58,7 @@ class TokenMiddleware:
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
         self.token = token
+        self.rejected = 0
 
     def _matches(self, candidate: str) -> bool:
         return hmac.compare_digest(candidate.encode(), self.token.encode())
@@ -84,13 +85,18 @@ class TokenMiddleware:
         if any(self._matches(token) for token in presented_tokens(scope)):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client") or ("?", 0)
-        logger.warning(
-            "rejected %s %s from %s: missing or wrong token",
-            scope["method"],
-            scope["path"],
-            client[0],
-        )
+        self.rejected += 1
+        # The first rejections are logged one by one and later ones only every 100th, so a client
+        # that keeps retrying cannot flood the log.
+        if self.rejected <= 10 or self.rejected % 100 == 0:
+            client = scope.get("client") or ("?", 0)
+            logger.warning(
+                "rejected %s %s from %s: missing or wrong token (%d rejections so far)",
+                scope["method"],
+                scope["path"],
+                client[0],
+                self.rejected,
+            )
         await send_json(
             send,
             401,

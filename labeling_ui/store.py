@@ -2,7 +2,7 @@
 
 Every decision is one row of ``events``. An undo appends a compensating ``undo`` event that names
 the event it reverts, so no row is ever updated or deleted. A crop's version is the number of its
-events; a write carries the version the annotator saw (``base_version``) and is rejected when it
+events. A write carries the version the annotator saw (``base_version``) and is rejected when it
 no longer matches, so two people editing the same crop cannot silently overwrite each other.
 """
 

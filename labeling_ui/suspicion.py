@@ -13,8 +13,8 @@ from labeling_ui.dataset import Crop
 
 logger = logging.getLogger(__name__)
 
-# Weights of each signal in the suspicion score; a model that disagrees with the label is the
-# strongest hint of an error, a low recogniser score the weakest.
+# Weights of each signal in the suspicion score. A model that disagrees with the label is the
+# strongest hint of an error, and a low recogniser score is the weakest.
 WEIGHTS = {
     "model_disagrees": 4.0,
     "near_duplicate_conflict": 3.0,

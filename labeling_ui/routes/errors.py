@@ -41,8 +41,7 @@ def domain_errors(status_codes: dict[type[LabelingError], int]) -> Iterator[None
         if status is None:
             raise
         extra = {"conflicts": error.conflicts} if isinstance(error, StaleEditError) else {}
-        if status >= 409:
-            logger.warning("HTTP %d: %s", status, error)
+        logger.log(logging.WARNING if status >= 409 else logging.INFO, "HTTP %d: %s", status, error)
         raise ApiError(status, str(error), **extra) from error
 
 

@@ -266,12 +266,17 @@ async function decide(action, extra = {}) {
   };
   try {
     const result = await api("POST", "/api/decisions", body);
-    const what = action === "relabel" ? `relabeled to "${result.crops[0].label}"` : action === "reject" ? `rejected (${extra.reason})` : "confirmed";
-    setStatus(`${result.crops.length} crop(s) ${what}.`);
+    setStatus(`${result.crops.length} crop(s) ${describeAction(action, result, extra)}.`);
   } catch (error) {
     setStatus(error.message, true);
   }
   await loadGroup(state.group.group_id, after || ids[0]);
+}
+
+function describeAction(action, result, extra) {
+  if (action === "relabel") return `relabeled to "${result.crops[0].label}"`;
+  if (action === "reject") return `rejected (${extra.reason})`;
+  return "confirmed";
 }
 
 async function undo() {

@@ -71,13 +71,13 @@ def chars74k_rows(realdata: Path) -> list[dict]:
     root = realdata / "chars74k_goodimg_subset"
     lines = (root / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]
     group_of = {char: group for group, chars in GROUPS.items() for char in chars}
-    taken: dict[str, int] = {}
+    count_per_class: dict[str, int] = {}
     rows = []
     for line in lines:
         file, label, original = line.split("\t")
-        if label not in group_of or taken.get(label, 0) >= CROPS_PER_CLASS:
+        if label not in group_of or count_per_class.get(label, 0) >= CROPS_PER_CLASS:
             continue
-        index = taken[label] = taken.get(label, 0) + 1
+        index = count_per_class[label] = count_per_class.get(label, 0) + 1
         png = (root / file).read_bytes()
         digest = hashlib.sha256(png).hexdigest()
         rows.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pyarrow as pa
@@ -277,3 +278,19 @@ def test_non_loopback_needs_token(dataset_dir: Path) -> None:
         Settings(data_dir=dataset_dir, host="0.0.0.0", token="long-enough").token == "long-enough"
     )
     assert Settings(data_dir=dataset_dir, host="::1").token is None
+
+
+def test_locked_database_503(settings: Settings) -> None:
+    quick = settings.model_copy(update={"busy_timeout_ms": 200})
+    with TestClient(create_app(quick)) as client:
+        crop_id = first_crop(client)["crop_id"]
+        blocker = sqlite3.connect(quick.db_path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            response = relabel(client, crop_id, "Q")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert response.status_code == 503
+        assert "stayed locked for 200 ms" in response.json()["detail"]
+        assert relabel(client, crop_id, "Q").status_code == 200

@@ -35,14 +35,14 @@ def crop_rows(realdata: Path) -> list[dict]:
     root = realdata / "chars74k_goodimg_subset"
     with (root / "labels.tsv").open(encoding="utf-8") as handle:
         entries = sorted(csv.DictReader(handle, delimiter="\t"), key=lambda e: e["file"])
-    taken = dict.fromkeys(GROUP["members"], 0)
+    count_per_class = dict.fromkeys(GROUP["members"], 0)
     rows = []
     for entry in entries:
         label = entry["label"]
-        if label not in taken or taken[label] >= PER_CLASS:
+        if label not in count_per_class or count_per_class[label] >= PER_CLASS:
             continue
         image = (root / entry["file"]).read_bytes()
-        photo = f"chars74k/{label}/{taken[label] // CROPS_PER_SOURCE}"
+        photo = f"chars74k/{label}/{count_per_class[label] // CROPS_PER_SOURCE}"
         rows.append(
             {
                 "crop_id": hashlib.sha256(entry["file"].encode()).hexdigest()[:16],
@@ -65,7 +65,7 @@ def crop_rows(realdata: Path) -> list[dict]:
                 "height": 100,
             }
         )
-        taken[label] += 1
+        count_per_class[label] += 1
     return rows
 
 
