@@ -1,1 +1,1 @@
-"""Crawl stage: gather photos and pre-cropped glyphs from every configured source into data/crawl."""
+"""Crawl stage: gather photos and pre-cropped glyphs from every configured source."""

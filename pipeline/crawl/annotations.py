@@ -41,7 +41,7 @@ def check_quad(points: Any, width: int, height: int) -> tuple[list[list[float]] 
     """Return ``(quad clipped to the image, None)`` or ``(None, skip reason)``.
 
     Partly visible boxes are clipped to the image, since the visible part of the glyph is
-    still usable; boxes with no area inside the image are rejected.
+    still usable. Boxes with no area inside the image are rejected.
     """
     try:
         quad = [[float(x), float(y)] for x, y in points]
@@ -58,7 +58,7 @@ def check_quad(points: Any, width: int, height: int) -> tuple[list[list[float]] 
 
 
 def clean_text(text: Any, item: str, skips: SkipCounter) -> str | None:
-    """NFKC-normalise a transcription; None (counted) when it is missing or empty."""
+    """NFKC-normalise a transcription, or return None (counted) when it is missing or empty."""
     if not isinstance(text, str):
         skips.skip("missing_text", item, f"expected a string transcription, got {text!r}")
         return None
@@ -88,7 +88,7 @@ def annotated_row(
     """Build a ``photo`` row whose annotations are the valid ones of ``boxes``.
 
     ``boxes`` yields ``(points, text, level)``. Invalid boxes and texts are counted and left
-    out; the row is kept even when none remains, with an empty annotation list.
+    out. The row is kept even when none remains, with an empty annotation list.
     """
     image = read_image(image_path, uri, skips=skips, max_pixels=max_pixels)
     if image is None:

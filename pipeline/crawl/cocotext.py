@@ -1,7 +1,7 @@
 """COCO-Text source: one JSON file with ``imgs``, ``anns`` and ``imgToAnns``.
 
 Each annotation has ``bbox`` ``[x, y, width, height]``, ``utf8_string`` and ``legibility``
-(``legible`` or ``illegible``); illegible text is a don't-care region. Images without any text
+(``legible`` or ``illegible``). Illegible text is a don't-care region. Images without any text
 annotation are left out. Config keys: ``annotations`` (the .json file) and ``images``.
 """
 

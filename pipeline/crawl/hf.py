@@ -1,8 +1,8 @@
 """Hugging Face source: a dataset on the Hub (by id) or on disk (by path), read in streaming mode.
 
-Config keys: ``dataset`` (id or local path), ``image_column`` (default ``image``), optional
-``label_column`` (a ClassLabel or string column; rows become ``glyph`` rows), ``split``
-(default ``train``), ``config`` (the dataset configuration name) and ``data_files``.
+Config keys: ``dataset`` (id or local path), ``image_column`` (default ``image``), ``split``
+(default ``train``), and the optional ``config`` (dataset configuration name) and ``data_files``.
+With ``label_column`` (a ClassLabel or string column) every row becomes a ``glyph`` row.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def image_bytes(value: Any) -> bytes | None:
 
 
 def example_label(value: Any, names: list[str] | None, uri: str, skips: SkipCounter) -> str | None:
-    """Turn a label cell into a one-character label; None (counted) when it is not one."""
+    """Turn a label cell into a one-character label, or return None (counted) if it is not one."""
     if names is not None and isinstance(value, int):
         value = names[value] if 0 <= value < len(names) else None
     label = clean_text(value, uri, skips)

@@ -1,8 +1,8 @@
 """ICDAR 2013 and ICDAR 2015 scene-text sources: one ``gt_<stem>.txt`` per image ``<stem>``.
 
-ICDAR 2013 (focused text) lines read ``x1 y1 x2 y2 "text"`` (the test set separates the numbers
-with commas); ICDAR 2015 (incidental text) lines read ``x1,y1,x2,y2,x3,y3,x4,y4,text`` in a
-UTF-8 file with a BOM. The format is recognised per line. ``###`` marks a don't-care region.
+ICDAR 2013 (focused text) lines read ``x1 y1 x2 y2 "text"``, and its test set separates the
+numbers with commas. ICDAR 2015 (incidental text) lines read ``x1,y1,x2,y2,x3,y3,x4,y4,text``
+in a UTF-8 file with a BOM. The format is recognised per line. ``###`` marks a don't-care region.
 Config keys: ``annotations`` (folder of gt_*.txt) and ``images`` (folder of the images).
 """
 
@@ -76,7 +76,7 @@ def parse_lines(text: str, path: Path, skips: SkipCounter) -> Iterator[tuple[Any
 
 
 def parse_line(line: str) -> tuple[list[list[float]], str] | None:
-    """Parse one ICDAR 2015 or 2013 line into ``(quad, text)``; None if it matches neither."""
+    """Parse one ICDAR 2015 or 2013 line into ``(quad, text)``, or return None if neither fits."""
     parts = line.split(",", 8)
     if len(parts) == 9 and all(re.fullmatch(NUMBER, p.strip()) for p in parts[:8]):
         return quad_from_flat([float(p) for p in parts[:8]]), parts[8].strip()

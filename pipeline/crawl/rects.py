@@ -1,7 +1,8 @@
 """ReCTS source: one JSON file per image with character and line boxes.
 
 Each ``<stem>.json`` holds ``chars`` and ``lines``, lists of ``{"points": [x1, y1, ..., x4, y4],
-"transcription": str, "ignore": 0 or 1}``; ``ignore: 1`` and ``###`` mark don't-care regions.
+"transcription": str, "ignore": 0 or 1}``. Both ``ignore: 1`` and ``###`` mark don't-care
+regions.
 Config keys: ``annotations`` (folder of .json files) and ``images`` (folder with ``<stem>.jpg``).
 """
 

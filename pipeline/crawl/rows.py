@@ -73,7 +73,7 @@ def make_row(
 def read_image(
     path: Path, uri: str, *, skips: SkipCounter, max_pixels: int
 ) -> tuple[bytes, int, int] | None:
-    """Read and decode an image file; return (raw bytes, width, height) or None after a counted skip.
+    """Read and decode an image file into (raw bytes, width, height), or None after a counted skip.
 
     Width and height are those after EXIF rotation, as the crawl schema requires.
     """

@@ -37,7 +37,7 @@ def source_reader(source_type: str) -> SourceReader:
 
 
 def check_sources(sources: Any) -> list[dict[str, Any]]:
-    """Check that ``crawl.sources`` is a list of configs with unique names, known types and licences."""
+    """Check that ``crawl.sources`` lists configs with unique names, known types and licences."""
     if not isinstance(sources, list) or not sources:
         raise ParamsError(
             f"crawl.sources must be a non-empty list of source configs, got {sources!r}"

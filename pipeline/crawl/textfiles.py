@@ -20,7 +20,7 @@ def read_text(path: Path, *, skips: SkipCounter) -> str | None:
     encoding decodes it.
 
     NOTE: a short GBK text can also be valid UTF-8 (e.g. 末 = C4 A9 = ĩ) and is then read as
-    UTF-8 without a warning; only texts with a byte sequence invalid in UTF-8 are detected.
+    UTF-8 without a warning. Only texts with a byte sequence invalid in UTF-8 are detected.
     """
     try:
         data = path.read_bytes()
@@ -47,7 +47,7 @@ def read_text(path: Path, *, skips: SkipCounter) -> str | None:
 
 
 def read_json(path: Path, *, skips: SkipCounter) -> Any | None:
-    """Read a JSON file with the encoding fallback of ``read_text``; None after a counted skip."""
+    """Read a JSON file with the encoding fallback of ``read_text`` (None after a counted skip)."""
     text = read_text(path, skips=skips)
     if text is None:
         return None

@@ -1,4 +1,4 @@
-"""Synthetic glyph rendering: installed fonts onto real background photos, with camera-like distortions."""
+"""Synthetic glyphs: installed fonts drawn onto real background photos, with camera distortions."""
 
 from pipeline.synth.render import SynthGlyph, render_glyphs
 

@@ -1,7 +1,7 @@
-"""Camera-like distortions applied to a rendered glyph: geometry, lighting, occlusion, blur, noise, JPEG.
+"""Camera-like distortions of a rendered glyph: geometry, lighting, occlusion, blur, noise, JPEG.
 
 Every function draws its random values from the ``rng`` it is given, so a glyph is reproducible
-from its seed. Images are RGB uint8 arrays; masks are uint8 arrays with 255 = ink.
+from its seed. Images are RGB uint8 arrays, and masks are uint8 arrays with 255 = ink.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ MIN_CONTRAST = 80
 
 
 def place_mask(ink: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Scale an ink mask to fill 55-85 % of a ``size`` square (aspect kept) and place it with jitter."""
+    """Scale an ink mask to 55-85 % of a ``size`` square, keeping its aspect, and jitter it."""
     fill = rng.uniform(0.55, 0.85)
     scale = fill * size / max(ink.shape)
     height = max(1, round(ink.shape[0] * scale))
@@ -46,7 +46,7 @@ def warp_mask(
 
 
 def contrasting_colour(patch: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Pick a text colour whose luminance differs from the background under the ink by MIN_CONTRAST."""
+    """Pick a text colour at least MIN_CONTRAST grey levels from the background under the ink."""
     weights = mask.astype(np.float64) / 255.0
     luma = patch.astype(np.float64) @ LUMA_WEIGHTS
     local = float((luma * weights).sum() / max(weights.sum(), 1e-6))
@@ -116,7 +116,7 @@ def add_noise(image: np.ndarray, std_max: float, rng: np.random.Generator) -> np
 
 
 def jpeg_roundtrip(image: np.ndarray, quality_min: int, rng: np.random.Generator) -> np.ndarray:
-    """Encode and decode as JPEG with a quality drawn from [quality_min, 95] to add block artefacts."""
+    """Add JPEG block artefacts by encoding with a quality drawn from [quality_min, 95]."""
     quality = int(rng.integers(quality_min, 96))
     ok, encoded = cv2.imencode(".jpg", image[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:

@@ -15,8 +15,8 @@ logger = logging.getLogger(__name__)
 
 BACKGROUND_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
-# Wallpapers are up to 3840x2160; glyph crops take at most a few hundred pixels of one, so a
-# smaller copy keeps memory and decoding time low without changing what a crop looks like.
+# mate-backgrounds wallpapers are up to 5640x3172 pixels, but a glyph patch is at most
+# 4 x image_size pixels wide, so the cached copy is downscaled to keep memory low.
 MAX_BACKGROUND_SIDE = 1024
 
 
@@ -42,14 +42,15 @@ def list_backgrounds(directories: list[str] | tuple[str, ...]) -> list[Path]:
     if not paths:
         raise BackgroundsError(
             f"no background photos ({', '.join(BACKGROUND_SUFFIXES)}) under "
-            f"{', '.join(directories)}; install mate-backgrounds or point synth.backgrounds elsewhere"
+            f"{', '.join(directories)}; install mate-backgrounds or point synth.backgrounds "
+            "to another folder"
         )
     return paths
 
 
 @functools.lru_cache(maxsize=256)
 def load_background(path: Path) -> np.ndarray | None:
-    """Decode one background photo into an RGB uint8 array, downscaled; None if unreadable."""
+    """Decode one background photo into a downscaled RGB uint8 array (None if unreadable)."""
     try:
         image = decode_image(path.read_bytes(), name=str(path))
     except (OSError, ImageDecodeError) as error:

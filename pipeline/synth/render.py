@@ -1,4 +1,4 @@
-"""Render pre-cropped synthetic glyphs: every covering font face, real backgrounds, camera distortions."""
+"""Render synthetic glyphs in every covering font face onto real backgrounds, then distort them."""
 
 from __future__ import annotations
 
