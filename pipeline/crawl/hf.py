@@ -17,7 +17,7 @@ import datasets
 from pipeline.common.images import ImageDecodeError, decode_image
 from pipeline.common.logs import SkipCounter
 from pipeline.crawl.annotations import clean_text
-from pipeline.crawl.rows import make_row
+from pipeline.crawl.rows import decode_skip_reason, make_row
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +31,20 @@ def iter_hf_source(
     image_column = source.get("image_column", "image")
     label_column = source.get("label_column")
     split = source.get("split", "train")
-    stream = datasets.load_dataset(
-        source["dataset"],
-        name=source.get("config"),
-        data_files=source.get("data_files"),
-        split=split,
-        streaming=True,
-        cache_dir=str(cache_dir / "hf"),
-    )
+    try:
+        stream = datasets.load_dataset(
+            source["dataset"],
+            name=source.get("config"),
+            data_files=source.get("data_files"),
+            split=split,
+            streaming=True,
+            cache_dir=str(cache_dir / "hf"),
+        )
+    except (ConnectionError, FileNotFoundError) as error:
+        raise FileNotFoundError(
+            f"crawl source '{source['name']}': cannot load dataset {source['dataset']} ({error}). "
+            "Check the Hub id or local path, or unset HF_HUB_OFFLINE to download it."
+        ) from error
     features = stream.features or {}
     if image_column not in features:
         raise ValueError(
@@ -57,10 +63,7 @@ def iter_hf_source(
         try:
             image = decode_image(data, max_pixels=max_pixels, name=uri)
         except ImageDecodeError as error:
-            reason = (
-                "over_pixel_limit" if "exceeds the limit" in str(error) else "undecodable_image"
-            )
-            skips.skip(reason, uri, str(error))
+            skips.skip(decode_skip_reason(error), uri, str(error))
             continue
         if label_column is None:
             yield make_row(data, source=source, uri=uri, width=image.width, height=image.height)

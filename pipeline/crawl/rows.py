@@ -88,7 +88,14 @@ def read_image(
     try:
         image = decode_image(data, max_pixels=max_pixels, name=uri)
     except ImageDecodeError as error:
-        reason = "over_pixel_limit" if "exceeds the limit" in str(error) else "undecodable_image"
-        skips.skip(reason, uri, str(error))
+        skips.skip(decode_skip_reason(error), uri, str(error))
         return None
     return data, image.width, image.height
+
+
+def decode_skip_reason(error: ImageDecodeError) -> str:
+    """Return the skip reason for a decoding error: over the pixel limit or undecodable."""
+    message = str(error)
+    if "exceeds the limit" in message or "decompression bomb" in message:
+        return "over_pixel_limit"
+    return "undecodable_image"

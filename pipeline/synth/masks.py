@@ -26,10 +26,12 @@ def load_font(path: str, index: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, RENDER_SIZE, index=index)
 
 
+@functools.lru_cache(maxsize=8192)
 def render_mask(face: FontFace, char: str) -> np.ndarray:
     """Rasterise ``char`` in ``face`` and return the uint8 ink mask cropped to its ink box.
 
-    The array is empty (size 0) when the face draws no ink for the character.
+    The array is empty (size 0) when the face draws no ink for the character. Results are
+    cached and shared, so callers must not modify them.
     """
     font = load_font(face.path, face.index)
     canvas = Image.new("L", (2 * RENDER_SIZE, 2 * RENDER_SIZE), 0)

@@ -63,3 +63,11 @@ def test_missing_image_column_raises(tmp_path, skips):
         ValueError, match="image column 'picture' not in dataset .*set 'image_column'"
     ):
         list(iter_hf_source(source, **read_kwargs(tmp_path, skips)))
+
+
+def test_unknown_dataset_raises(tmp_path, skips, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    source = hf_source("no-such-user/no-such-glyphs")
+
+    with pytest.raises(FileNotFoundError, match="cannot load dataset no-such-user/no-such-glyphs"):
+        list(iter_hf_source(source, **read_kwargs(tmp_path, skips)))
