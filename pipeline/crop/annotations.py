@@ -50,9 +50,10 @@ def split_annotations(
 
     Char-level items are used as they are. A word or line is split evenly when it is a vertical
     line whose height matches its text length; otherwise the engine's character boxes inside it
-    are aligned with its text. ``engine_boxes`` runs the engine on first use only.
+    are aligned with its text. ``engine_boxes`` is called at most once, on first need.
     """
     result = AnnotationResult()
+    boxes: list[CharBox] | None = None
     for position, item in enumerate(items):
         try:
             quad, text, level = _read_item(item)
@@ -70,8 +71,10 @@ def split_annotations(
                 Candidate(c, ch, "annotation") for c, ch in zip(cells, chars, strict=True)
             )
             continue
-        result.used_engine = True
-        aligned, unaligned = align_with_engine(quad, chars, engine_boxes())
+        if boxes is None:
+            boxes = engine_boxes()
+            result.used_engine = True
+        aligned, unaligned = align_with_engine(quad, chars, boxes)
         result.candidates.extend(aligned)
         for char in unaligned:
             result.skips.append(

@@ -66,17 +66,18 @@ def build_row(
             f"box {box_width:.0f}x{box_height:.0f} px, crop.min_size is {config.min_size}",
         )
     gray = to_gray(crop_rgb)
-    crop_sharpness = sharpness(gray)
-    if crop_sharpness < config.min_sharpness:
-        raise CropSkip(
-            "blurred",
-            f"Laplacian variance {crop_sharpness:.1f} < crop.min_sharpness {config.min_sharpness}",
-        )
+    # Contrast first: a flat crop has no edges either, and low contrast is the truer reason.
     crop_contrast = contrast(gray)
     if crop_contrast < config.min_contrast:
         raise CropSkip(
             "low_contrast",
             f"contrast {crop_contrast:.3f} < crop.min_contrast {config.min_contrast}",
+        )
+    crop_sharpness = sharpness(gray)
+    if crop_sharpness < config.min_sharpness:
+        raise CropSkip(
+            "blurred",
+            f"Laplacian variance {crop_sharpness:.1f} < crop.min_sharpness {config.min_sharpness}",
         )
     box = [float(v) for v in quad.reshape(-1)]
     return {

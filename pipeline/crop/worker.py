@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,15 +76,13 @@ class RowProcessor:
                     found, boxes, self.second.supports, self.config.match_iou, False
                 )
             return found
-        annotated = split_annotations(
-            parse_annotations(row["annotations"]), lambda: self.engine.detect(sha256, bgr)
-        )
+        detect_once = functools.cache(lambda: self.engine.detect(sha256, bgr))
+        annotated = split_annotations(parse_annotations(row["annotations"]), detect_once)
         result.skips.extend((reason, name, detail) for reason, detail in annotated.skips)
         found = annotated.candidates
         if self.config.verify_annotations:
-            boxes = self.engine.detect(sha256, bgr)
             found = compare_with_engine(
-                found, boxes, self.engine.supports, self.config.match_iou, True
+                found, detect_once(), self.engine.supports, self.config.match_iou, True
             )
         return found
 
@@ -95,9 +94,21 @@ class RowProcessor:
         result: RowResult,
         name: str,
     ) -> None:
+        box = np.asarray(candidate.quad).round(1).reshape(-1).tolist()
         try:
-            crop_rgb, quad = cut_candidate(image, candidate, self.config)
-            result.crops.append(build_row(crop_rgb, quad, candidate, row, self.config))
+            if row.get("kind") == "glyph":
+                # A pre-cropped glyph is kept pixel for pixel: no warp, no margin.
+                crop_rgb, quad = image, candidate.quad
+            else:
+                crop_rgb, quad = cut_candidate(image, candidate, self.config)
+            crop = build_row(crop_rgb, quad, candidate, row, self.config)
         except CropSkip as error:
-            box = np.asarray(candidate.quad).round(1).reshape(-1).tolist()
             result.skips.append((error.reason, f"{name} box {box}", str(error)))
+            return
+        # Two annotations of one character (a char box and a line split) give the same crop_id.
+        if any(kept["crop_id"] == crop["crop_id"] for kept in result.crops):
+            result.skips.append(
+                ("duplicate_box", f"{name} box {box}", f"a second {crop['label']!r} at this box")
+            )
+            return
+        result.crops.append(crop)

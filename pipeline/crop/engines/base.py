@@ -23,10 +23,11 @@ class CharBox:
     score: float
 
     def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dict; values are not rounded, so a cached result equals a fresh one."""
         return {
-            "points": np.asarray(self.points, dtype=float).round(2).tolist(),
+            "points": np.asarray(self.points, dtype=np.float32).astype(float).tolist(),
             "char": self.char,
-            "score": round(float(self.score), 6),
+            "score": float(self.score),
         }
 
     @classmethod
