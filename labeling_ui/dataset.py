@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +57,15 @@ class GlyphDataset:
     images: dict[str, bytes]
     groups: dict[str, list[str]]
 
+    @functools.cached_property
+    def _crops_by_group(self) -> dict[str, list[Crop]]:
+        by_group: dict[str, list[Crop]] = {}
+        for crop in self.crops.values():
+            by_group.setdefault(crop.group_id, []).append(crop)
+        return by_group
+
     def crops_in_group(self, group_id: str) -> list[Crop]:
-        return [crop for crop in self.crops.values() if crop.group_id == group_id]
+        return list(self._crops_by_group.get(group_id, []))
 
 
 def read_card_data_files(data_dir: Path) -> dict[str, list[str]] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -105,13 +106,14 @@ class CropState:
             return decision.old_label if decision is not None else original
         return decision.new_label
 
-    def apply(self, event: Event) -> None:
-        self.version += 1
-        if event.action == "undo":
-            if self.stack and self.stack[-1].event_id == event.undoes:
-                self.stack.pop()
-        else:
-            self.stack.append(event)
+    def applied(self, event: Event) -> CropState:
+        """Return the state after ``event``, leaving this one unchanged for concurrent readers."""
+        stack = list(self.stack)
+        if event.action != "undo":
+            stack.append(event)
+        elif stack and stack[-1].event_id == event.undoes:
+            stack.pop()
+        return CropState(self.crop_id, self.version + 1, stack)
 
 
 def utc_now() -> str:
@@ -122,7 +124,7 @@ def replay(events: Iterable[Event]) -> dict[str, CropState]:
     """Fold events (in ``event_id`` order) into the current state of each crop."""
     states: dict[str, CropState] = {}
     for event in events:
-        states.setdefault(event.crop_id, CropState(event.crop_id)).apply(event)
+        states[event.crop_id] = states.get(event.crop_id, CropState(event.crop_id)).applied(event)
     return states
 
 
@@ -148,6 +150,11 @@ class LabelStore:
         check_sqlite_header(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._initialise()
+        # Replayed states up to ``_last_event_id``. Events are only ever appended, so catching up
+        # reads just the newer rows, including those that other processes wrote.
+        self._cache: dict[str, CropState] = {}
+        self._last_event_id = 0
+        self._cache_lock = threading.Lock()
 
     def _initialise(self) -> None:
         try:
@@ -224,9 +231,13 @@ class LabelStore:
         return {crop_id: states.get(crop_id, CropState(crop_id)) for crop_id in crop_ids}
 
     def states(self) -> dict[str, CropState]:
-        """Return the state of every crop that has at least one event."""
-        with self._connect() as connection:
-            return replay(self._events(connection))
+        """Return the state of every crop that has at least one event (a consistent snapshot)."""
+        with self._cache_lock, self._connect() as connection:
+            for event in self._events(connection, "WHERE event_id > ?", (self._last_event_id,)):
+                previous = self._cache.get(event.crop_id, CropState(event.crop_id))
+                self._cache[event.crop_id] = previous.applied(event)
+                self._last_event_id = event.event_id
+            return dict(self._cache)
 
     def events(self, crop_id: str | None = None) -> list[Event]:
         """Return all events, or those of one crop, oldest first."""
