@@ -10,10 +10,11 @@ import pandas as pd
 import yaml
 from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
+from fontTools.ttLib import TTLibError
 from huggingface_hub import DatasetCardData
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.common.fonts import faces_covering
+from pipeline.common.fonts import face_cmap, list_faces
 from pipeline.common.images import decode_image
 
 GALLERY_NAME = "gallery.png"
@@ -23,6 +24,12 @@ CITATION = """@misc{glyph_fgvc,
   note   = {Built with the glyph-fgvc pipeline; export fingerprint {FINGERPRINT}},
   year   = {2026}
 }"""
+CONFIG_DESCRIPTIONS = {
+    "default": "one row per crop, with `label` (the character) and `group` (its look-alike set)",
+    "pairs": "anchor/other crop ids of `default` from the same split and group, with `same` "
+    "telling whether the labels match (for Siamese training)",
+    "real-only": "`default` without rendered (synthetic) crops",
+}
 DESCRIPTIONS = {
     "han": "look-alike Chinese characters (for example 未/末 and 己/已/巳)",
     "latin": "look-alike Latin letters and digits (for example O/0/Q and 1/I/l)",
@@ -90,13 +97,9 @@ def render_card(
         f"Single-glyph crops of {DESCRIPTIONS.get(script, script)}, grouped into sets of "
         "resembling characters for extremely fine-grained visual classification.",
         f"Export fingerprint: `{fingerprint_hex}` (SHA-256 of the input crops, groups, labeling "
-        "decisions and export parameters). It is part of every shard name, so a changed export "
+        "decisions, export parameters and export code). It is part of every shard name, so a changed export "
         "never reuses a stale `datasets` cache.",
-        "## Configurations\n\n"
-        "- `default`: one row per crop, with `label` (the character) and `group` (its look-alike set).\n"
-        "- `pairs`: anchor/other crop ids of `default` from the same split and group, with "
-        "`same` telling whether the labels match (for Siamese training).\n"
-        "- `real-only`: `default` without rendered (synthetic) crops.",
+        "## Configurations\n\n" + _config_list(configs),
         "## Label status\n\n"
         "`verified` means a person confirmed or relabelled the crop; `annotation` comes from a "
         "dataset's own boxes, `ocr` from the recognisers, `synthetic` from rendering.",
@@ -113,6 +116,15 @@ def render_card(
         f"## Citation\n\n```bibtex\n{citation}\n```",
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _config_list(configs: list[ConfigFiles]) -> str:
+    written = {config.name for config in configs}
+    lines = []
+    for name, description in CONFIG_DESCRIPTIONS.items():
+        note = "" if name in written else " Not in this export because it would have no rows."
+        lines.append(f"- `{name}`: {description}.{note}")
+    return "\n".join(lines)
 
 
 def _statistics(rows: pd.DataFrame) -> str:
@@ -165,11 +177,16 @@ def render_gallery(rows: pd.DataFrame, images: dict[str, bytes], per_class: int)
 
 
 def _caption_font(chars: str) -> ImageFont.ImageFont:
-    faces = faces_covering(chars, min_share=1.0)
-    if not faces:
-        return ImageFont.load_default()
-    face = faces[0]
-    return ImageFont.truetype(face.path, size=12, index=face.index)
+    """Return the first installed face that covers every caption character, at 12 px."""
+    wanted = {ord(c) for c in chars}
+    # Stop at the first match: reading the cmap of every installed face takes seconds.
+    for face in list_faces():
+        try:
+            if wanted <= face_cmap(face.path, face.index):
+                return ImageFont.truetype(face.path, size=12, index=face.index)
+        except (OSError, KeyError, AssertionError, TTLibError):
+            continue
+    return ImageFont.load_default()
 
 
 def write_card(directory: Path, text: str, gallery_png: bytes) -> None:

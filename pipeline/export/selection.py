@@ -17,12 +17,16 @@ STATUS_PRIORITY = {"verified": 0, "annotation": 1, "ocr": 2, "synthetic": 3}
 
 @dataclass
 class Selection:
-    """The selected crops (with a ``group`` column) and what was dropped, with reasons."""
+    """The selected crops (with a ``group`` column) and what was dropped, with reasons.
+
+    Groups none of whose members has enough crops are only counted, not listed.
+    """
 
     crops: pd.DataFrame
     dropped_classes: dict[str, str] = field(default_factory=dict)
     dropped_groups: dict[str, str] = field(default_factory=dict)
     dropped_crops: dict[str, int] = field(default_factory=dict)
+    groups_without_crops: int = 0
 
 
 def select_classes(
@@ -59,6 +63,10 @@ def select_classes(
         have = int(classes.get(group_id, 0))
         if have >= min_classes:
             continue
+        if have == 0 and group_id not in classes_before_decisions:
+            # Mining proposes groups over a whole candidate charset; most have no crops at all.
+            selection.groups_without_crops += 1
+            continue
         before = len(classes_before_decisions.get(group_id, ()))
         reason = "collapsed_by_overrides" if before >= min_classes else "too_few_classes"
         selection.dropped_groups[group_id] = f"{reason} ({have} < {min_classes})"
@@ -84,10 +92,21 @@ def _count(selection: Selection, reason: str, number: int) -> None:
 
 
 def _log_drops(selection: Selection) -> None:
+    """Log a summary at INFO and each drop at DEBUG, but a collapsed group at WARNING."""
     for group_id, reason in selection.dropped_groups.items():
-        logger.info("dropped group %s: %s", group_id, reason)
+        level = logging.WARNING if reason.startswith("collapsed") else logging.DEBUG
+        logger.log(level, "dropped group %s: %s", group_id, reason)
     for label, reason in selection.dropped_classes.items():
-        logger.info("dropped class %s: %s", label, reason)
+        logger.debug("dropped class %s: %s", label, reason)
+    logger.info(
+        "kept %d classes in %d groups; dropped %d groups without enough crops and %d more "
+        "groups and %d classes (reasons in the metrics)",
+        selection.crops["label"].nunique(),
+        selection.crops["group"].nunique(),
+        selection.groups_without_crops,
+        len(selection.dropped_groups),
+        len(selection.dropped_classes),
+    )
 
 
 def priority_order(crops: pd.DataFrame, seed: int) -> pd.DataFrame:

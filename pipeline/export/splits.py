@@ -96,26 +96,21 @@ def assign_splits(
     allow it. Ties and equal-size components are ordered by a seeded hash, not input order.
     """
     names = _check_fractions(fractions)
+    targets = np.array([fractions[name] for name in names])
     components, links = source_components(crops, max_distance)
-    totals = crops["label"].value_counts()
-    assigned = {name: pd.Series(0.0, index=totals.index) for name in names}
+    class_ids, classes = pd.factorize(crops["label"], sort=True)
+    totals = np.bincount(class_ids, minlength=len(classes)).astype(float)
+    assigned = np.zeros((len(names), len(classes)))
     split_of_component: dict[str, str] = {}
-    for component, labels in _ordered_components(crops["label"], components, seed):
-        counts = labels.value_counts()
-        deficits = {
-            name: _deficit(fractions[name], totals, assigned[name], counts) for name in names
-        }
-        chosen = max(names, key=lambda n: (deficits[n], fractions[n]))
-        assigned[chosen][counts.index] += counts
-        split_of_component[component] = chosen
+    for component, members in _ordered_components(class_ids, components, seed):
+        present, counts = np.unique(members, return_counts=True)
+        # Shortfall of each split for this component's classes, weighted by their crop counts.
+        shortfall = targets[:, None] * totals[present] - assigned[:, present]
+        deficits = np.clip(shortfall, 0, None) @ counts
+        chosen = max(range(len(names)), key=lambda i: (deficits[i], targets[i]))
+        assigned[chosen, present] += counts
+        split_of_component[component] = names[chosen]
     return components.map(split_of_component), links
-
-
-def _deficit(fraction: float, totals: pd.Series, assigned: pd.Series, counts: pd.Series) -> float:
-    """Return how many of this component's crops the split still lacks for its target share."""
-    target = fraction * totals[counts.index]
-    shortfall = (target - assigned[counts.index]).clip(lower=0)
-    return float(shortfall @ counts)
 
 
 def _check_fractions(fractions: dict[str, float]) -> list[str]:
@@ -130,15 +125,18 @@ def _check_fractions(fractions: dict[str, float]) -> list[str]:
     return [name for name in SPLIT_NAMES if fractions.get(name, 0) > 0]
 
 
-def _ordered_components(labels: pd.Series, components: pd.Series, seed: int):
-    grouped = dict(iter(labels.groupby(components, sort=False)))
+def _ordered_components(class_ids: np.ndarray, components: pd.Series, seed: int):
+    """Yield (component, class ids of its crops), largest component first, ties by seeded hash."""
+    grouped: dict[str, list[int]] = {}
+    for component, class_id in zip(components, class_ids, strict=True):
+        grouped.setdefault(component, []).append(int(class_id))
 
     def order(key: str) -> tuple[int, str]:
         tiebreak = hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
         return (-len(grouped[key]), tiebreak)
 
     for key in sorted(grouped, key=order):
-        yield key, grouped[key]
+        yield key, np.array(grouped[key])
 
 
 def leakage_report(crops: pd.DataFrame, max_distance: int) -> dict[str, int]:

@@ -104,6 +104,7 @@ def export_script(
         },
         "dropped_classes": selection.dropped_classes,
         "dropped_groups": selection.dropped_groups,
+        "groups_without_crops": selection.groups_without_crops,
         "dropped_crops": {k: int(v) for k, v in dropped.items() if v},
         "near_duplicate_links": links,
         "leakage": leakage,
@@ -133,11 +134,13 @@ def _classes_before_decisions(raw: pd.DataFrame, group_of: dict[str, str], param
 
 
 def _input_paths(params: dict) -> list[Path]:
+    """List the files the export reads, including its own source, for the fingerprint."""
     crops_dir = Path(params["crops_dir"])
-    return sorted(crops_dir.glob("part-*.parquet")) + [
-        Path(params["groups_path"]),
-        Path(params["overrides_path"]),
-    ]
+    return (
+        sorted(crops_dir.glob("part-*.parquet"))
+        + [Path(params["groups_path"]), Path(params["overrides_path"])]
+        + sorted(Path(__file__).parent.glob("*.py"))
+    )
 
 
 # Locations are left out of the fingerprint because the bytes they point to are hashed already,

@@ -11,20 +11,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
-# Bump when the layout or the columns change, so the fingerprint changes with them.
-EXPORT_FORMAT_VERSION = 1
-
 
 def fingerprint(input_paths: list[Path], params: dict[str, Any]) -> str:
     """Return 12 hex digits of SHA-256 over the input files' names and bytes and the params.
 
-    Only file names enter the hash, not their directories, so the fingerprint does not depend
-    on where the repository is checked out. A missing file (no overrides yet) hashes as empty.
-
-    A changed crop shard, group, labeling decision or parameter yields new shard file names, so
-    a ``datasets`` cache built from an older export is never reused for the new one.
+    A changed crop shard, group, labeling decision, parameter or export source file yields new
+    shard file names, so a ``datasets`` cache built from an older export is never reused for
+    the new one. Only file names enter the hash, not their directories, so the fingerprint does
+    not depend on where the repository is checked out. A missing file hashes as empty.
     """
-    digest = hashlib.sha256(f"export-format:{EXPORT_FORMAT_VERSION}\n".encode())
+    digest = hashlib.sha256()
     for path in input_paths:
         digest.update(f"{path.name}\n".encode())
         if path.is_file():

@@ -68,3 +68,11 @@ def test_cap_keeps_verified_then_confident():
     assert sorted(kept["label_status"]) == ["ocr", "verified"]
     unchanged, none_dropped = cap_per_class(crops, None, seed=0)
     assert none_dropped == 0 and len(unchanged) == len(crops)
+
+
+def test_groups_without_crops_only_counted():
+    crops = _crops({"a": 4, "b": 4})
+    group_of = {**GROUP_OF, "e": "g3", "f": "g3"}
+    selection = select_classes(crops, group_of, PARAMS, {"g1": {"a", "b"}})
+    assert selection.groups_without_crops == 2  # g2 and g3
+    assert selection.dropped_groups == {}
