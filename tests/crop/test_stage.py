@@ -283,3 +283,41 @@ def test_crawl_schema_matches_contract():
     assert {"sha256", "image", "kind", "label", "annotations", "synthetic"} <= set(
         CRAWL_SCHEMA.names
     )
+
+
+def test_second_engine_agreement_on_english_sign(realdata, tmp_path):
+    sign = (
+        realdata / "opencv_doc_text/text/scenetext01.jpg"
+    ).read_bytes()  # NOTICE DOUBLE PARKING ...
+    write_crawl(tmp_path / "crawl", [photo_row(sign, "notice.jpg")])
+
+    metrics = run(_config(tmp_path, second_engine="easyocr"))
+
+    crops = read_shards(tmp_path / "crops").to_pylist()
+    assert metrics["ocr"]["engine_runs"] == 2
+    assert all(c["engines_agree"] is not None for c in crops)
+    agreeing = [c for c in crops if c["engines_agree"]]
+    assert len(agreeing) >= 10
+    for crop in agreeing:
+        # Two engines agreeing are surer than either alone.
+        assert crop["confidence"] >= crop["ocr_score"] - 1e-6
+    assert "N" in {c["label"] for c in agreeing}
+
+
+def test_verify_annotations_fills_agreement(stage_run, tmp_path):
+    root, _, _ = stage_run
+    config = _config(
+        root,
+        output_dir=tmp_path / "crops",
+        metrics_path=tmp_path / "crop.json",
+        verify_annotations=True,
+    )
+    run(config)
+    crops = crops_of(read_shards(config.output_dir).to_pylist(), "bank-annotated.jpg")
+    zhong = crops[0]
+    assert zhong["label"] == "中"
+    assert zhong["engines_agree"] is True
+    assert zhong["ocr_score"] > 0.9
+    # RapidOCR reads the drawn vertical line, so each even split cell is confirmed.
+    vertical = crops_of(read_shards(config.output_dir).to_pylist(), "vertical.png")
+    assert [c["engines_agree"] for c in vertical] == [True, True, True]
