@@ -42,8 +42,8 @@ def render_glyphs(
 
     Instances cycle through every installed face whose cmap covers the character (at most
     ``params['max_fonts_per_char']`` of them when that is above 0). Faces that draw a blank or
-    the .notdef box for a character are dropped for it and counted in ``skips``. Output bytes
-    depend only on the arguments, so the same seed gives the same glyphs.
+    the .notdef box for a character are dropped for it and counted in ``skips``. With the same
+    installed fonts and background photos, the same arguments give byte-identical PNGs.
     """
     skips = skips if skips is not None else SkipCounter(logger, "synthetic glyphs")
     backgrounds = list_backgrounds(params["backgrounds"])
