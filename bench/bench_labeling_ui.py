@@ -2,10 +2,10 @@
 
 Usage: python bench/bench_labeling_ui.py [--crops 20000] [--groups 50] [--events 0 20000] [--repeat 5]
 
-Builds an in-memory dataset of ``--crops`` crops spread over ``--groups`` groups (random 64-bit
-perceptual hashes, one shared 64x64 PNG), appends ``--events`` decisions to a fresh SQLite file,
-and times the group view, one decision and the progress call through the ASGI app. Prints one
-Markdown table row per event count for docs/benchmarks.md.
+Builds an in-memory dataset of ``--crops`` crops spread over ``--groups`` groups, with random
+64-bit perceptual hashes and one shared 64x64 PNG. For each ``--events`` count, it appends that
+many decisions to a fresh SQLite file and times the group view, one decision and the progress
+call through the ASGI app. Prints one Markdown table row per event count for docs/benchmarks.md.
 """
 
 from __future__ import annotations

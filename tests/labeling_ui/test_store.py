@@ -187,3 +187,14 @@ def test_reopen_keeps_events(store: LabelStore) -> None:
     store.record("alice", "relabel", {"c1": 0}, LABELS, new_label="Q")
     reopened = LabelStore(store.path)
     assert reopened.states()["c1"].label("O") == "Q"
+
+
+def test_states_see_other_writers(store: LabelStore) -> None:
+    store.record("alice", "confirm", {"c1": 0}, LABELS)
+    assert store.states()["c1"].version == 1
+    other = LabelStore(store.path)
+    other.record("bob", "relabel", {"c1": 1, "c2": 0}, LABELS, new_label="D")
+    states = store.states()
+    assert states["c1"].version == 2
+    assert states["c1"].label("O") == "D"
+    assert states["c2"].decision.annotator == "bob"
