@@ -51,7 +51,6 @@ def render_glyphs(
     for char in chars:
         faces = usable_faces(char, all_faces, params, skips)
         if not faces:
-            skips.skip("no_font_covers_char", f"character {char!r} (U+{ord(char):04X})")
             continue
         for instance in range(instances_per_char):
             face = faces[instance % len(faces)]
@@ -71,12 +70,16 @@ def usable_faces(
     """Return the faces that cover ``char`` and draw a real glyph for it, in a per-character order.
 
     The order starts at an offset derived from the character, so that with fewer instances
-    than faces different characters still use different faces.
+    than faces different characters still use different faces. Every face dropped, and a
+    character left without faces, is counted in ``skips``.
     """
+    item = f"character {char!r} (U+{ord(char):04X})"
     covering = faces_covering(char, all_faces)
-    if covering:
-        offset = zlib.crc32(char.encode("utf-8")) % len(covering)
-        covering = covering[offset:] + covering[:offset]
+    if not covering:
+        skips.skip("no_font_covers_char", item)
+        return []
+    offset = zlib.crc32(char.encode("utf-8")) % len(covering)
+    covering = covering[offset:] + covering[:offset]
     faces = []
     for face in covering:
         defect = rendering_defect(face, char, render_mask(face, char))
@@ -84,6 +87,8 @@ def usable_faces(
             skips.skip(defect, f"{char!r} in {face.key}")
             continue
         faces.append(face)
+    if not faces:
+        skips.skip("no_font_renders_char", item, f"all {len(covering)} covering faces failed")
     cap = int(params.get("max_fonts_per_char") or 0)
     return faces[:cap] if cap > 0 else faces
 

@@ -68,6 +68,13 @@ def test_uncovered_char_is_skipped_and_counted(params, skips):
     assert skips.as_dict() == {"no_font_covers_char": 1}
 
 
+def test_blank_renderings_are_skipped(params, skips):
+    covering = faces_covering(" ", list_faces())
+    glyphs = list(render_glyphs(" A", 1, params, seed=0, skips=skips))
+    assert [g.label for g in glyphs] == ["A"]
+    assert skips.as_dict() == {"blank_rendering": len(covering), "no_font_renders_char": 1}
+
+
 def test_missing_backgrounds_name_the_package(params, tmp_path):
     missing = {**params, "backgrounds": [str(tmp_path / "none")]}
     with pytest.raises(
