@@ -116,6 +116,8 @@ def run(config: CropConfig) -> dict[str, Any]:
                 ocr.add(result.ocr)
                 for reason, item, detail in result.skips:
                     skips.skip(reason, item, detail)
+                for reason, item, detail in result.notes:
+                    skips.note(reason, item, detail)
                 for crop in result.crops:
                     if duplicates.is_duplicate(crop["label"], crop["phash"]):
                         near_duplicates += 1
@@ -131,6 +133,7 @@ def run(config: CropConfig) -> dict[str, Any]:
         "crawl_rows": table.num_rows,
         "crops": crops_written,
         "skipped": skips.as_dict(),
+        "corrected": dict(sorted(skips.notes.items())),
         "near_duplicates": {
             "found": near_duplicates,
             "action": config.near_duplicate_action,

@@ -13,15 +13,18 @@ from pipeline.crop.annotations import AnnotationError, parse_annotations, split_
 from pipeline.crop.candidates import Candidate, compare_with_engine, from_engine
 from pipeline.crop.config import CropConfig
 from pipeline.crop.crops import CropSkip, build_row, cut_candidate, full_image_quad
+from pipeline.crop.geometry import order_clockwise
 from pipeline.crop.ocr import CachedEngine, OcrStats
 
 
 @dataclass
 class RowResult:
-    """Crop rows of one crawl row, its skipped items as (reason, item, detail) and OCR counters."""
+    """Crop rows of one crawl row, its skipped and corrected items as (reason, item, detail), and
+    OCR counters."""
 
     crops: list[dict[str, Any]] = field(default_factory=list)
     skips: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
     ocr: OcrStats = field(default_factory=OcrStats)
 
 
@@ -101,6 +104,10 @@ class RowProcessor:
                 crop_rgb, quad = image, candidate.quad
             else:
                 crop_rgb, quad = cut_candidate(image, candidate, self.config)
+                if not np.array_equal(quad, order_clockwise(candidate.quad)):
+                    result.notes.append(
+                        ("box_clipped", f"{name} box {box}", "clipped to the image")
+                    )
             crop = build_row(crop_rgb, quad, candidate, row, self.config)
         except CropSkip as error:
             result.skips.append((error.reason, f"{name} box {box}", str(error)))

@@ -50,6 +50,7 @@ def photo_rows(realdata):
         {"points": NAME_LINE_BOX, "text": "中国农业银行", "level": "line"},
         {"points": [[10, 10], [30, 10], [30, 10], [10, 10]], "text": "x", "level": "char"},
         {"points": [[600, 10], [640, 10], [640, 50], [600, 50]], "text": "y", "level": "char"},
+        {"points": [[470, 60], [500, 60], [500, 110], [470, 110]], "text": "z", "level": "char"},
     ]
     return [
         photo_row(bank, "bank.jpg"),
@@ -126,12 +127,16 @@ def test_annotation_char_and_line_boxes(stage_run):
     assert zhong["engines_agree"] is None
     assert np.array(zhong["box"]).reshape(4, 2).tolist() == ZHONG_BOX
     # The line box is split with the engine's character boxes; agreement is recorded.
-    from_line = annotated[1:]
+    from_line = [c for c in annotated[1:] if c["label"] != "z"]
     assert "".join(c["label"] for c in from_line) == "国农业银行"
     assert all(c["engines_agree"] for c in from_line)
     assert metrics["skipped"]["duplicate_box"] == 1
     assert metrics["skipped"]["zero_area_box"] == 1
     assert metrics["skipped"]["box_outside_image"] == 1
+    # The z box crosses the right border of the 489 px wide photo: clipped, counted, kept.
+    assert metrics["corrected"] == {"box_clipped": 1}
+    z_box = np.array(next(c for c in annotated if c["label"] == "z")["box"]).reshape(4, 2)
+    assert z_box[:, 0].max() == 489
 
 
 def test_rotated_quad_rectified_upright(stage_run):
