@@ -1,9 +1,9 @@
 """Benchmark the export stage and reading its output.
 
-Measures, on crops rendered by ``pipeline.synth`` (or an existing crops directory):
-export time and shard bytes per crop; ``datasets.load_dataset`` time (first load, which builds
-the Arrow cache, and a cached reload) against ``pyarrow.parquet`` reading the same shards; and
-streaming iteration speed (``streaming=True``, images decoded).
+The input is crops rendered by ``pipeline.synth``, or an existing crops directory. The script
+measures export time and shard bytes per crop. It times ``datasets.load_dataset`` (the first
+load, which builds the Arrow cache, and a cached reload) against ``pyarrow.parquet`` reading
+the same shards, and the streaming iteration speed (``streaming=True``, images decoded).
 
     .venv/bin/python bench/bench_export.py --per-class 24
 """
@@ -37,9 +37,23 @@ from pipeline.export.stats import read_card_metadata  # noqa: E402
 from pipeline.export.topup import perceptual_hash  # noqa: E402
 from pipeline.synth import render_glyphs  # noqa: E402
 
+# The look-alike characters of the default synthetic crawl sources (params.yaml), grouped by hand.
 GROUPS = {
-    "han": ["未末", "己已巳", "土士", "日曰", "人入八"],
-    "latin": ["O0QD", "Il1i", "5S", "8B"],
+    "han": [
+        "未末",
+        "己已巳",
+        "土士",
+        "干千于",
+        "日曰目自白",
+        "人入八",
+        "大太犬天夭",
+        "王玉主",
+        "木本术",
+        "刀力",
+        "乃及",
+        "戊戌戍",
+    ],
+    "latin": ["O0QDo", "Il1ijJ", "5S", "8B", "2Z", "6Gb", "hnm", "rC"],
 }
 
 
@@ -108,17 +122,48 @@ def read_with_pyarrow(directory: Path) -> pa.Table:
     return pa.concat_tables([pq.read_table(p) for p in paths])
 
 
-def main() -> int:
+def measure_reads(directory: Path, rows: int, cache: Path, repeats: int) -> dict:
+    """Time pyarrow, load_dataset (first and cached) and streaming on one exported dataset."""
+    shard_bytes = sum(p.stat().st_size for p in (directory / "data" / "default").glob("*.parquet"))
+    arrow_s, table = timed(lambda: read_with_pyarrow(directory), repeats)
+
+    def load():
+        return load_dataset(str(directory), cache_dir=str(cache))
+
+    first_s, _ = timed(load, 1)
+    cached_s, _ = timed(load, repeats)
+
+    stream = load_dataset(str(directory), split="train", streaming=True)
+    stream_s, streamed = timed(lambda: sum(1 for row in stream if row["image"].size), 1)
+    return {
+        "rows": rows,
+        "pyarrow_rows": table.num_rows,
+        "shard_bytes_per_crop": round(shard_bytes / max(rows, 1), 1),
+        "pyarrow_read_s": round(arrow_s, 4),
+        "load_dataset_first_s": round(first_s, 3),
+        "load_dataset_cached_s": round(cached_s, 3),
+        "first_load_vs_pyarrow": round(first_s / arrow_s, 1),
+        "cached_load_vs_pyarrow": round(cached_s / arrow_s, 1),
+        "streaming_train_rows_per_s": round(streamed / stream_s, 1),
+    }
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file")
     parser.add_argument("--per-class", type=int, default=24, help="rendered crops per character")
     parser.add_argument("--crops-dir", type=Path, help="use these crop shards instead of rendering")
     parser.add_argument("--groups", type=Path, help="groups.json to use with --crops-dir")
     parser.add_argument("--repeats", type=int, default=3, help="timed repeats (median reported)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
     disable_progress_bars()
     all_params = load_params(args.params)
     root = Path(tempfile.mkdtemp(prefix="bench-export-"))
+
     if args.crops_dir:
         inputs = {"crops_dir": str(args.crops_dir), "groups_path": str(args.groups)}
     else:
@@ -129,33 +174,14 @@ def main() -> int:
         output_dirs={"han": str(root / "rcc-fgvc"), "latin": str(root / "el-fgvc")},
         metrics_path=str(root / "export.json"),
     )
+
     export_s, metrics = timed(lambda: run_export(params, all_params["synth"]), args.repeats)
     report = {"export_s": round(export_s, 3), "datasets": {}}
     for name in ("rcc-fgvc", "el-fgvc"):
-        directory = root / name
         rows = sum(metrics["datasets"][name]["rows"]["default"].values())
-        shard_bytes = sum(
-            p.stat().st_size for p in (directory / "data" / "default").glob("*.parquet")
+        report["datasets"][name] = measure_reads(
+            root / name, rows, root / f"cache-{name}", args.repeats
         )
-        arrow_s, table = timed(lambda d=directory: read_with_pyarrow(d), args.repeats)
-        cache = root / f"cache-{name}"
-        first_s, _ = timed(lambda d=directory, c=cache: load_dataset(str(d), cache_dir=str(c)), 1)
-        cached_s, _ = timed(
-            lambda d=directory, c=cache: load_dataset(str(d), cache_dir=str(c)), args.repeats
-        )
-        stream = load_dataset(str(directory), split="train", streaming=True)
-        stream_s, streamed = timed(lambda s=stream: sum(1 for row in s if row["image"].size), 1)
-        report["datasets"][name] = {
-            "rows": rows,
-            "shard_bytes_per_crop": round(shard_bytes / max(rows, 1), 1),
-            "pyarrow_read_s": round(arrow_s, 4),
-            "load_dataset_first_s": round(first_s, 3),
-            "load_dataset_cached_s": round(cached_s, 3),
-            "first_load_vs_pyarrow": round(first_s / arrow_s, 1),
-            "cached_load_vs_pyarrow": round(cached_s / arrow_s, 1),
-            "streaming_train_rows_per_s": round(streamed / stream_s, 1),
-            "pyarrow_rows": table.num_rows,
-        }
     json.dump(report, sys.stdout, indent=2)
     print()
     return 0

@@ -56,7 +56,7 @@ def write_dataset(
     """Write the dataset into a staging directory that replaces ``directory`` on success.
 
     A configuration or split without rows is left out of the card and the shards, because
-    `datasets` cannot load it; only ``default`` and its ``train`` split are always written.
+    `datasets` cannot load it. Only ``default`` and its ``train`` split are always written.
     Returns the number of rows per written configuration and split.
     """
     class_names = sorted(rows["label"].unique())

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datasets import ClassLabel, Features, Image, List, Value
 
-LABEL_STATUSES = ("verified", "annotation", "ocr", "synthetic")
-
 
 def default_features(class_names: list[str], group_names: list[str]) -> Features:
     """Return the features of the ``default`` and ``real-only`` configurations."""

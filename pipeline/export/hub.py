@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 class PushError(RuntimeError):
-    """Uploading a dataset to the Hub failed; the message says why and what to do."""
+    """Uploading a dataset to the Hub failed; the message gives the reason and the fix."""
 
 
 def push_to_hub(directory: Path, repo_id: str, token: str | None = None) -> str:

@@ -3,8 +3,8 @@
 Policy for bad rows: a malformed row (wrong number of fields, unknown action, a value that the
 action cannot use) raises OverridesError naming the line, because applying a half-understood
 file would silently corrupt labels. A well-formed row whose crop id or group id is not in the
-current inputs is only a warning with its line number, because the crops and groups are rebuilt
-by earlier stages and decisions about crops that no longer exist are expected.
+current inputs is only a warning with its line number. Earlier stages rebuild the crops and
+groups, so decisions about crops that no longer exist are expected.
 """
 
 from __future__ import annotations
@@ -116,5 +116,7 @@ def _validate_row(path: Path, row: Override) -> None:
             f"expected one of {', '.join(REJECT_REASONS)}"
         )
     if row.action in GROUP_ACTIONS and not row.value:
-        what = "the group id to merge" if row.action == "merge_groups" else "the characters to move"
-        raise OverridesError(f"{where}: {row.action} of {row.target} needs {what} as value")
+        expected = (
+            "the group id to merge" if row.action == "merge_groups" else "the characters to move"
+        )
+        raise OverridesError(f"{where}: {row.action} of {row.target} needs {expected} as value")

@@ -10,8 +10,8 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-# Which crops to keep first when a class is capped: a person's decision beats a drawn box,
-# a drawn box beats an OCR reading, and any real crop beats a rendered one.
+# Keep order when a class is capped: a person's decision beats a drawn box, a drawn box beats
+# an OCR reading, and any real crop beats a rendered one.
 STATUS_PRIORITY = {"verified": 0, "annotation": 1, "ocr": 2, "synthetic": 3}
 
 

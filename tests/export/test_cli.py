@@ -23,7 +23,8 @@ def test_help_lists_options(repo_root):
         text=True,
         check=True,
     )
-    assert "--params" in result.stdout and "--push-to-hub REPO_ID" in result.stdout
+    assert "--params" in result.stdout
+    assert "--push-to-hub REPO_ID" in result.stdout
 
 
 def test_push_needs_dataset_argument(capsys):
@@ -53,7 +54,8 @@ def test_stats_prints_counts(export_inputs, capsys):
     status = stats.main([export_inputs["output_dirs"]["latin"], "missing-dataset"])
     output = capsys.readouterr()
     assert status == 1
-    assert "## per split" in output.out and "## per group" in output.out
+    assert "## per split" in output.out
+    assert "## per group" in output.out
     assert re.search(r"latin-0001\s+0OQ\s+\d+", output.out)
     assert "chars74k" in output.out
     assert "missing-dataset/README.md not found" in output.err

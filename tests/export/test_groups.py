@@ -51,7 +51,8 @@ def test_unknown_group_is_a_warning(caplog):
     groups = apply_group_edits(_groups(), edits, counts)
     assert len(groups) == 3
     assert counts == {"unknown_group_id": 2}
-    assert "overrides line 7" in caplog.text and "overrides line 8" in caplog.text
+    assert "overrides line 7" in caplog.text
+    assert "overrides line 8" in caplog.text
 
 
 def test_character_goes_to_most_similar_group():

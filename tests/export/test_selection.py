@@ -67,7 +67,8 @@ def test_cap_keeps_verified_then_confident():
     assert dropped == 4
     assert sorted(kept["label_status"]) == ["ocr", "verified"]
     unchanged, none_dropped = cap_per_class(crops, None, seed=0)
-    assert none_dropped == 0 and len(unchanged) == len(crops)
+    assert none_dropped == 0
+    assert len(unchanged) == len(crops)
 
 
 def test_groups_without_crops_only_counted():

@@ -76,8 +76,10 @@ def test_splits_are_stratified_per_class():
         crops, {"train": 0.6, "validation": 0.2, "test": 0.2}, 4, seed=0
     )
     per_class = crops[crops.crop_id != "dup"].groupby(["label", "split"]).size().unstack()
-    assert (per_class["train"] >= 15).all() and (per_class["train"] <= 21).all()
-    assert (per_class["validation"] >= 3).all() and (per_class["test"] >= 3).all()
+    assert (per_class["train"] >= 15).all()
+    assert (per_class["train"] <= 21).all()
+    assert (per_class["validation"] >= 3).all()
+    assert (per_class["test"] >= 3).all()
 
 
 def test_same_seed_same_splits():

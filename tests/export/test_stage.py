@@ -76,7 +76,8 @@ def test_real_only_and_pairs_configs(exported):
         assert set(pairs[split]["other_crop_id"]) <= split_ids
         for pair in pairs[split]:
             assert pair["same"] == (pair["anchor_label"] == pair["other_label"])
-    assert any(pairs["train"]["same"]) and not all(pairs["train"]["same"])
+    assert any(pairs["train"]["same"])
+    assert not all(pairs["train"]["same"])
 
 
 def test_splits_do_not_leak_sources(exported):
@@ -163,7 +164,8 @@ def test_card_lists_configs_and_statistics(exported):
     latin = Path(params["output_dirs"]["latin"])
     text = (latin / "README.md").read_text(encoding="utf-8")
     assert metrics["datasets"]["el-fgvc"]["fingerprint"] in text
-    assert "config_name: pairs" in text and "config_name: real-only" in text
+    assert "config_name: pairs" in text
+    assert "config_name: real-only" in text
     assert "| latin-0001 |" in text
     assert "0 sources and 0 near-duplicate pairs span two splits" in text
     assert (latin / "gallery.png").read_bytes().startswith(b"\x89PNG")
