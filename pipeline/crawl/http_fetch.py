@@ -85,22 +85,15 @@ def parse_retry_after(value: str | None) -> float | None:
 class Fetcher:
     """Fetch URLs for one source through a shared httpx client; safe to call from many threads."""
 
-    def __init__(
-        self, config: HttpSourceConfig, transport: httpx.BaseTransport | None = None
-    ) -> None:
+    def __init__(self, config: HttpSourceConfig) -> None:
         self.config = config
         # Set by close(): threads waiting on a rate limit or a retry stop at once.
         self.stopping = threading.Event()
         self.throttle = HostThrottle(
             config.rate_limit_per_host, config.max_concurrency_per_host, sleep=self._sleep
         )
-        self.client = httpx.Client(
-            headers={"User-Agent": config.user_agent},
-            timeout=httpx.Timeout(config.timeout_seconds),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=config.max_concurrency),
-            transport=transport,
-        )
+        self._client: httpx.Client | None = None
+        self.client_lock = threading.Lock()
         self.robots = RobotsCache(self._fetch_robots, config.user_agent)
         self.counts: Counter[str] = Counter()
         self.counts_lock = threading.Lock()
@@ -109,9 +102,24 @@ class Fetcher:
         """Make every waiting or later request raise CancelledError, so worker threads end quickly."""
         self.stopping.set()
 
+    @property
+    def client(self) -> httpx.Client:
+        """Return the shared httpx client, created on first use: a rerun from the cache needs none."""
+        with self.client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    headers={"User-Agent": self.config.user_agent},
+                    timeout=httpx.Timeout(self.config.timeout_seconds),
+                    follow_redirects=False,
+                    limits=httpx.Limits(max_connections=self.config.max_concurrency),
+                )
+            return self._client
+
     def close(self) -> None:
         self.stop()
-        self.client.close()
+        with self.client_lock:
+            if self._client is not None:
+                self._client.close()
 
     def _sleep(self, seconds: float) -> None:
         if self.stopping.wait(max(seconds, 0.0)):
@@ -186,11 +194,12 @@ class Fetcher:
     def _request_with_retries(self, url: str, max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
         """Send a GET, retrying 429, 5xx, timeouts and connection errors with exponential backoff."""
         host = host_key(url)
+        client = self.client  # created before the slot, so its set-up time does not shorten the gap
         for attempt in range(self.config.retries + 1):
             last_attempt = attempt == self.config.retries
             try:
                 with self.throttle.slot(host):
-                    status, headers, body = self._request_once(url, max_bytes)
+                    status, headers, body = self._request_once(client, url, max_bytes)
             except FetchError as error:
                 if not error.transient or last_attempt:
                     raise
@@ -222,12 +231,14 @@ class Fetcher:
         )
         self._sleep(delay)
 
-    def _request_once(self, url: str, max_bytes: int) -> tuple[int, httpx.Headers, bytes]:
+    def _request_once(
+        self, client: httpx.Client, url: str, max_bytes: int
+    ) -> tuple[int, httpx.Headers, bytes]:
         """Send one GET and stream the body, aborting past ``max_bytes`` or the response deadline."""
         self._count("requests")
         deadline = time.monotonic() + self.config.response_deadline_seconds
         try:
-            with self.client.stream("GET", url) as response:
+            with client.stream("GET", url) as response:
                 if response.status_code in REDIRECT_STATUSES or response.status_code >= 400:
                     return response.status_code, response.headers, b""
                 self._check_declared_length(url, response.headers, max_bytes)

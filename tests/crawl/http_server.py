@@ -122,6 +122,9 @@ class LoopbackServer:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm
+            # and delayed ACKs add about 40 ms to every keep-alive response.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path + (

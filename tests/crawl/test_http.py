@@ -385,7 +385,8 @@ def test_concurrency_cap_per_host(skips, tmp_path, max_concurrency, expected):
         config = source_config(server, rate_limit_per_host=1000.0, max_concurrency=max_concurrency)
         rows = crawl(config, skips, tmp_path)
         assert len(rows) == 8
-        assert server.max_in_flight == expected
+        assert server.max_in_flight <= expected
+        assert server.max_in_flight >= 2  # requests did overlap, so the cap was what held them
 
 
 def test_label_marks_rows_as_glyphs(skips, tmp_path):
@@ -443,6 +444,8 @@ def test_invalid_config_is_rejected(tmp_path, skips, overrides, message):
 def test_closing_stops_retry_after_wait(skips, tmp_path):
     with LoopbackServer() as server:
         build_gallery(server, pages=1, images_per_page=2)
+        # The first image is slow, so the second one has its 503 before the first row arrives.
+        server.add("/img/0-0.png", png_reply(4, delay=0.25))
         waiting = Reply(503, b"busy", "text/plain", {"Retry-After": "60"})
         server.add("/img/0-1.png", fail_then(waiting, png_reply(5)))
         config = source_config(server, max_concurrency=2)
