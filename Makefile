@@ -17,6 +17,8 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export PYTHONHASHSEED := 0
+# dvc.yaml stages call `python -m ...`: the venv's interpreter must come first on PATH.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 APT_STAMP := .apt-installed
