@@ -23,13 +23,17 @@ class OcrStats:
     engine_runs: int = 0
     cache_hits: int = 0
     engines_created: int = 0
-    seconds: float = 0.0  # wall time inside engine calls and engine creation
+    seconds: float = 0.0  # wall time inside engine calls
+    cpu_seconds: float = 0.0  # process CPU time inside engine calls
+    load_seconds: float = 0.0  # wall time spent creating engines (loading models)
 
     def add(self, other: OcrStats) -> None:
         self.engine_runs += other.engine_runs
         self.cache_hits += other.cache_hits
         self.engines_created += other.engines_created
         self.seconds += other.seconds
+        self.cpu_seconds += other.cpu_seconds
+        self.load_seconds += other.load_seconds
 
 
 class CachedEngine:
@@ -49,7 +53,7 @@ class CachedEngine:
             start = time.perf_counter()
             self._engine = self.cls(self.options)
             self.stats.engines_created += 1
-            self.stats.seconds += time.perf_counter() - start
+            self.stats.load_seconds += time.perf_counter() - start
             logger.debug("created OCR engine %s (version %s)", self.name, self.cache.version)
         return self._engine
 
@@ -60,9 +64,10 @@ class CachedEngine:
             self.stats.cache_hits += 1
             return cached
         engine = self.engine
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         boxes = engine.detect_characters(image_bgr)
         self.stats.seconds += time.perf_counter() - start
+        self.stats.cpu_seconds += time.process_time() - cpu_start
         self.stats.engine_runs += 1
         self.cache.store(sha256, boxes)
         return boxes

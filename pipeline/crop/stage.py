@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +14,9 @@ import pyarrow.compute as pc
 from pipeline.common.io import ShardWriter, atomic_directory, read_shards, write_json
 from pipeline.common.logs import SkipCounter, progress
 from pipeline.crop.config import CropConfig
-from pipeline.crop.dedup import NearDuplicateIndex
-from pipeline.crop.ocr import OcrStats
+from pipeline.crop.engines import engine_class
 from pipeline.crop.schema import CROP_SCHEMA
+from pipeline.crop.tally import CropTally
 from pipeline.crop.worker import RowProcessor, RowResult
 
 logger = logging.getLogger(__name__)
@@ -90,75 +89,46 @@ def process_rows(rows: Iterator[dict[str, Any]], config: CropConfig) -> Iterator
         yield from pool.imap(_process_in_worker, batch)
 
 
+def check_engines(config: CropConfig) -> None:
+    """Raise EngineError now for a missing OCR package or model file.
+
+    Workers would otherwise fail in their initializer, and multiprocessing reacts by
+    starting new workers that fail the same way.
+    """
+    for name in (config.engine, config.second_engine):
+        if name is not None:
+            engine_class(name).version_of(config.options_for(name))
+
+
 def run(config: CropConfig) -> dict[str, Any]:
     """Crop every crawl row, write ``output_dir`` shards and the metrics JSON, and return the metrics."""
     start = time.perf_counter()
-    skips = SkipCounter(logger, "crops and photos")
-    table = load_crawl_rows(config, skips)
+    check_engines(config)
+    tally = CropTally(config)
+    table = load_crawl_rows(config, tally.skips)
     logger.info(
         "cropping %d crawl rows from %s with engine %s",
         table.num_rows,
         config.input_dir,
         config.engine,
     )
-    duplicates = NearDuplicateIndex(config.phash_max_distance)
-    ocr = OcrStats()
-    counts: dict[str, Counter[str]] = {
-        "source": Counter(),
-        "script": Counter(),
-        "label_source": Counter(),
-    }
-    near_duplicates = 0
+
     with atomic_directory(config.output_dir) as staging:
         with ShardWriter(staging, CROP_SCHEMA, config.rows_per_shard) as writer:
             results = process_rows(iter_rows(table), config)
             for result in progress(results, desc="crop", total=table.num_rows, unit="image"):
-                ocr.add(result.ocr)
-                for reason, item, detail in result.skips:
-                    skips.skip(reason, item, detail)
-                for reason, item, detail in result.notes:
-                    skips.note(reason, item, detail)
-                for crop in result.crops:
-                    if duplicates.is_duplicate(crop["label"], crop["phash"]):
-                        near_duplicates += 1
-                        if config.near_duplicate_action == "drop":
-                            skips.skip("near_duplicate", crop["crop_id"], f"pHash {crop['phash']}")
-                            continue
-                    writer.write(crop)
-                    for key, counter in counts.items():
-                        counter[str(crop[key])] += 1
-        crops_written = writer.rows_written
-    skips.log_summary()
-    metrics = {
-        "crawl_rows": table.num_rows,
-        "crops": crops_written,
-        "skipped": skips.as_dict(),
-        "corrected": dict(sorted(skips.notes.items())),
-        "near_duplicates": {
-            "found": near_duplicates,
-            "action": config.near_duplicate_action,
-            "max_distance": config.phash_max_distance,
-        },
-        "crops_per_source": dict(sorted(counts["source"].items())),
-        "crops_per_script": dict(sorted(counts["script"].items())),
-        "crops_per_label_source": dict(sorted(counts["label_source"].items())),
-        "ocr": {
-            "engine": config.engine,
-            "second_engine": config.second_engine,
-            "engine_runs": ocr.engine_runs,
-            "cache_hits": ocr.cache_hits,
-            "engines_created": ocr.engines_created,
-            "seconds": round(ocr.seconds, 3),
-        },
-        "seconds": round(time.perf_counter() - start, 3),
-    }
+                tally.add(result, writer)
+        crops = writer.rows_written
+
+    tally.skips.log_summary()
+    metrics = tally.metrics(table.num_rows, crops, time.perf_counter() - start)
     write_json(config.metrics_path, metrics)
     logger.info(
         "wrote %d crops to %s in %.1f s (%d OCR runs, %d cache hits)",
-        crops_written,
+        crops,
         config.output_dir,
         metrics["seconds"],
-        ocr.engine_runs,
-        ocr.cache_hits,
+        tally.ocr.engine_runs,
+        tally.ocr.cache_hits,
     )
     return metrics

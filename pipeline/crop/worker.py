@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +14,11 @@ from pipeline.crop.annotations import AnnotationError, parse_annotations, split_
 from pipeline.crop.candidates import Candidate, compare_with_engine, from_engine
 from pipeline.crop.config import CropConfig
 from pipeline.crop.crops import CropSkip, build_row, cut_candidate, full_image_quad
+from pipeline.crop.engines import EngineError
 from pipeline.crop.geometry import order_clockwise
 from pipeline.crop.ocr import CachedEngine, OcrStats
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,7 +44,11 @@ class RowProcessor:
         )
 
     def __call__(self, row: dict[str, Any]) -> RowResult:
-        """Return the crops of one row; a bad image or box is recorded as a skip, never raised."""
+        """Crop one row; a bad image, annotation or box becomes a counted skip.
+
+        Only EngineError (a missing model or package) is raised, because it would fail every
+        photo the same way.
+        """
         self.stats = OcrStats()
         self.engine.stats = self.stats
         if self.second is not None:
@@ -48,18 +56,32 @@ class RowProcessor:
         result = RowResult(ocr=self.stats)
         name = f"{row.get('uri')} ({str(row.get('sha256'))[:12]})"
         try:
+            self.process(row, result, name)
+        except EngineError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            # OCR runtimes and OpenCV raise their own error types on odd images, and one such
+            # photo must not stop the run. The error is counted and logged with its traceback.
+            logger.warning(
+                "cropping %s failed: %s: %s", name, type(error).__name__, error, exc_info=True
+            )
+            result.skips.append(("crop_failed", name, f"{type(error).__name__}: {error}"))
+        return result
+
+    def process(self, row: dict[str, Any], result: RowResult, name: str) -> None:
+        try:
             image = np.asarray(decode_image(row["image"], self.config.max_pixels, name=name))
         except ImageDecodeError as error:
-            result.skips.append(("undecodable_image", name, str(error)))
-            return result
+            # The message starts with the name already, so it is stored without it.
+            result.skips.append(("undecodable_image", name, str(error).removeprefix(f"{name}: ")))
+            return
         try:
             candidates = self.candidates(row, image, result, name)
         except AnnotationError as error:
             result.skips.append(("invalid_annotations", name, str(error)))
-            return result
+            return
         for candidate in candidates:
             self.crop(image, candidate, row, result, name)
-        return result
 
     def candidates(
         self, row: dict[str, Any], image: np.ndarray, result: RowResult, name: str

@@ -15,6 +15,7 @@ from PIL import Image
 
 from pipeline.common.io import read_shards
 from pipeline.crawl.rows import CRAWL_SCHEMA
+from pipeline.crop.engines import EngineError
 from pipeline.crop.schema import CROP_SCHEMA
 from pipeline.crop.stage import CrawlInputError, run
 from tests.crop.conftest import (
@@ -326,3 +327,39 @@ def test_verify_annotations_fills_agreement(stage_run, tmp_path):
     # RapidOCR reads the drawn vertical line, so each even split cell is confirmed.
     vertical = crops_of(read_shards(config.output_dir).to_pylist(), "vertical.png")
     assert [c["engines_agree"] for c in vertical] == [True, True, True]
+
+
+def test_engine_failure_on_one_photo_counted(realdata, tmp_path, monkeypatch):
+    from pipeline.crop.engines.rapidocr import RapidOcrEngine
+
+    bank = (realdata / BANK_SIGN).read_bytes()
+    write_crawl(
+        tmp_path / "crawl", [photo_row(bank, "bank.jpg"), photo_row(bank + b"\x00", "bank-2.jpg")]
+    )
+    original = RapidOcrEngine.detect_characters
+    calls = []
+
+    def fail_once(self, image_bgr):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("onnxruntime: invalid input shape")
+        return original(self, image_bgr)
+
+    monkeypatch.setattr(RapidOcrEngine, "detect_characters", fail_once)
+    metrics = run(_config(tmp_path))
+    assert metrics["skipped"]["crop_failed"] == 1
+    assert metrics["crops"] > 20
+
+
+def test_missing_easyocr_model_stops_run(tmp_path):
+    write_crawl(
+        tmp_path / "crawl", [glyph_row(png_bytes(np.zeros((20, 20, 3), np.uint8)), "g.png", "A")]
+    )
+    config = _config(
+        tmp_path,
+        engine="easyocr",
+        engine_options={"easyocr": {"model_dir": str(tmp_path)}},
+        num_workers=2,
+    )
+    with pytest.raises(EngineError, match=r"EasyOCR model file not found: .*craft_mlt_25k\.pth"):
+        run(config)
