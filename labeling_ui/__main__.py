@@ -109,6 +109,7 @@ def serve(argv: list[str]) -> None:
     import uvicorn
 
     from labeling_ui.main import create_app
+    from labeling_ui.security import RedactTokenFilter
 
     args = build_serve_parser().parse_args(argv)
     settings = Settings(
@@ -121,6 +122,7 @@ def serve(argv: list[str]) -> None:
         token=args.token or None,
     )
     app = create_app(settings)
+    logging.getLogger("uvicorn.access").addFilter(RedactTokenFilter())
     logger.info(
         "serving %s on http://%s:%d/ (database %s)",
         settings.dataset_name,

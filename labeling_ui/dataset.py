@@ -84,32 +84,56 @@ def read_card_data_files(data_dir: Path) -> dict[str, list[str]] | None:
     for config in header.get("configs") or []:
         if config.get("config_name", "default") != "default":
             continue
-        patterns: dict[str, list[str]] = {}
-        for entry in config.get("data_files") or []:
-            paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
-            patterns.setdefault(entry.get("split", "train"), []).extend(paths)
-        return patterns or None
+        return data_files_patterns(config.get("data_files"))
     return None
 
 
+def data_files_patterns(data_files: object) -> dict[str, list[str]] | None:
+    """Normalise a card's ``data_files`` (a path, a list, or split entries) to split -> patterns."""
+    if isinstance(data_files, str):
+        return {"train": [data_files]}
+    if isinstance(data_files, dict):
+        data_files = [{"split": split, "path": path} for split, path in data_files.items()]
+    patterns: dict[str, list[str]] = {}
+    for entry in data_files or []:
+        if isinstance(entry, str):
+            patterns.setdefault("train", []).append(entry)
+            continue
+        paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
+        patterns.setdefault(entry.get("split", "train"), []).extend(paths)
+    return patterns or None
+
+
+def split_of(relative: str, patterns: dict[str, list[str]]) -> str | None:
+    """Return the split whose patterns match a file path relative to the dataset directory."""
+    for split, globs in patterns.items():
+        if any(fnmatch.fnmatch(relative, pattern) for pattern in globs):
+            return split
+    return None
+
+
+def is_crop_table(path: Path) -> bool:
+    return set(REQUIRED_COLUMNS) <= set(pq.read_schema(path).names)
+
+
 def find_split_files(data_dir: Path) -> dict[str, list[Path]]:
-    """Map each split to its parquet files, from the dataset card or else from the file names."""
+    """Map each split to its parquet files, from the dataset card or else from the file names.
+
+    Without a card, files that lack the crop columns (the ``pairs`` config, for example) are
+    skipped, because nothing else tells them apart from the ``default`` config.
+    """
     parquet_files = sorted(p for p in data_dir.rglob("*.parquet") if not p.name.startswith("."))
     patterns = read_card_data_files(data_dir)
     files: dict[str, list[Path]] = {}
     for path in parquet_files:
         relative = path.relative_to(data_dir).as_posix()
         if patterns is not None:
-            split = next(
-                (
-                    s
-                    for s, globs in patterns.items()
-                    if any(fnmatch.fnmatch(relative, g) for g in globs)
-                ),
-                None,
-            )
-        else:
+            split = split_of(relative, patterns)
+        elif is_crop_table(path):
             split = next((s for s in SPLITS if s in relative), "train")
+        else:
+            logger.info("skipped %s: it lacks the columns %s", path, list(REQUIRED_COLUMNS))
+            split = None
         if split is not None:
             files.setdefault(split, []).append(path)
     return files
@@ -175,7 +199,8 @@ def load_dataset_dir(data_dir: str | Path) -> GlyphDataset:
     split_files = find_split_files(data_dir)
     if not split_files:
         raise DatasetError(
-            f"no parquet files in {data_dir}; expected an exported Hugging Face dataset"
+            f"no parquet files with the columns {list(REQUIRED_COLUMNS)} in {data_dir}; "
+            "expected an exported Hugging Face dataset (run the export stage)"
         )
     crops: dict[str, Crop] = {}
     images: dict[str, bytes] = {}

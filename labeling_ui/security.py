@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlencode
 
@@ -150,3 +151,17 @@ class BodySizeLimitMiddleware:
 
 class BodyTooLargeError(Exception):
     """Raised while streaming a request body (without Content-Length) past the limit."""
+
+
+class RedactTokenFilter(logging.Filter):
+    """Replace the value of ``token=`` in access-log lines, so the secret never reaches a log."""
+
+    PATTERN = re.compile(r"([?&]token=)[^&\s]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.PATTERN.sub(r"\1<redacted>", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True

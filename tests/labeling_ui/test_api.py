@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from labeling_ui.config import Settings
 from labeling_ui.main import create_app
+from labeling_ui.security import RedactTokenFilter
 from pipeline.export.overrides import read_overrides
 
 
@@ -294,3 +296,18 @@ def test_locked_database_503(settings: Settings) -> None:
         assert response.status_code == 503
         assert "stayed locked for 200 ms" in response.json()["detail"]
         assert relabel(client, crop_id, "Q").status_code == 200
+
+
+def test_access_log_redacts_token() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/?group=a&token=s3cret-token&x=1", "1.1", 303),
+        None,
+    )
+    assert RedactTokenFilter().filter(record)
+    assert "s3cret" not in record.getMessage()
+    assert "/?group=a&token=<redacted>&x=1" in record.getMessage()
