@@ -1,7 +1,8 @@
 """Crawl photos from web sites politely: the `type: http` crawl source.
 
-A source entry in `crawl.sources` of params.yaml looks like this (only `name`, `licence` and one of
-`seeds`/`sitemap` are required; the values shown for the rest are the defaults)::
+A source entry in `crawl.sources` of params.yaml looks like the one below. Only `name`, `licence`
+and one of `seeds` or `sitemap` are required, and the values shown for the other keys are the
+defaults::
 
     - name: shop-signs              # also names the cache file <cache_dir>/shop-signs.sqlite
       type: http

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pipeline.common.charsets import normalize_label
 from pipeline.common.params import ParamsError
+from pipeline.crawl.http_links import normalize_url
 
 DEFAULT_USER_AGENT = "glyph-fgvc-crawler/0.1 (research dataset builder; honours robots.txt)"
 DEFAULT_CONTENT_TYPES = (
@@ -154,10 +155,10 @@ def _list(where: str, key: str, value: Any) -> list[Any]:
 
 
 def _url(where: str, key: str, value: Any) -> str:
-    url = str(value)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ParamsError(f"{where}.{key}: expected an absolute http(s) URL, got {url!r}")
+    """Return the normalised form of an absolute http(s) URL, the form links are compared in."""
+    url = normalize_url(str(value))
+    if url is None:
+        raise ParamsError(f"{where}.{key}: expected an absolute http(s) URL, got {str(value)!r}")
     return url
 
 

@@ -23,7 +23,7 @@ from pipeline.crawl.robots import RobotsCache
 logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-# 429 is the one 4xx answer worth retrying: the server asks the client to slow down.
+# 429 is the one 4xx status worth retrying because it means the client should slow down.
 RETRY_STATUSES = frozenset({429} | set(range(500, 600)))
 # RFC 9309 section 2.3.1.2: follow at least five redirects for robots.txt.
 ROBOTS_MAX_REDIRECTS = 5
@@ -44,7 +44,7 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Response:
-    """A successful (2xx) answer after redirects, with the whole body read."""
+    """A successful (2xx) response after redirects, with the whole body read."""
 
     url: str
     final_url: str
@@ -66,7 +66,7 @@ def host_key(url: str) -> str:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Return the seconds a Retry-After header asks to wait (delay-seconds or HTTP-date), or None."""
+    """Return the wait in seconds that a Retry-After header requests (delay-seconds or HTTP-date), or None."""
     if not value:
         return None
     value = value.strip()

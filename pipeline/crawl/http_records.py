@@ -46,7 +46,7 @@ def response_record(
 ) -> tuple[UrlRecord, bytes | None]:
     """Classify a response by what the link promised and what the server sent.
 
-    Returns the record and, for a valid image, its bytes. A page link that answers with an
+    Returns the record and, for a valid image, its bytes. A page link whose response is an
     image (`<a href="photo.jpg">`) is treated as an image.
     """
     if task.kind == "sitemap":

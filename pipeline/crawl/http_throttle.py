@@ -12,7 +12,7 @@ class HostThrottle:
     """Space request starts to each host by at least its interval and cap its concurrent requests.
 
     The interval of a host is ``1 / rate_limit_per_host`` seconds, raised to the host's robots.txt
-    Crawl-delay once known. Retry-After answers push the host's next start further out.
+    Crawl-delay once known. A Retry-After header pushes the host's next start further out.
     """
 
     def __init__(
@@ -27,15 +27,24 @@ class HostThrottle:
         self.lock = threading.Lock()
         self.intervals: dict[str, float] = {}
         self.next_start: dict[str, float] = {}
+        self.last_start: dict[str, float] = {}
         self.semaphores: dict[str, threading.BoundedSemaphore] = {}
 
     def set_crawl_delay(self, host: str, seconds: float) -> None:
-        """Raise the interval of ``host`` to ``seconds`` if that is longer than the rate limit's."""
+        """Raise the interval of ``host`` to ``seconds`` if that is longer than the rate limit's.
+
+        The start booked after the last request (usually the robots.txt fetch) moves out too.
+        """
         with self.lock:
-            self.intervals[host] = max(self.base_interval, seconds)
+            interval = max(self.base_interval, seconds)
+            self.intervals[host] = interval
+            if host in self.last_start:
+                self.next_start[host] = max(
+                    self.next_start.get(host, 0.0), self.last_start[host] + interval
+                )
 
     def defer(self, host: str, seconds: float) -> None:
-        """Start no request to ``host`` in the next ``seconds`` (a Retry-After answer)."""
+        """Start no request to ``host`` in the next ``seconds`` (a Retry-After response)."""
         with self.lock:
             self.next_start[host] = max(self.next_start.get(host, 0.0), time.monotonic() + seconds)
 
@@ -55,5 +64,6 @@ class HostThrottle:
         with self.lock:
             now = time.monotonic()
             start = max(now, self.next_start.get(host, 0.0))
+            self.last_start[host] = start
             self.next_start[host] = start + self.intervals.get(host, self.base_interval)
             return start - now

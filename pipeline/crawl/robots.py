@@ -138,7 +138,7 @@ RobotsFetcher = Callable[[str], tuple[int | None, bytes]]
 class RobotsCache:
     """Fetch robots.txt once per origin (scheme, host and port) and keep the policy for the crawl.
 
-    Following RFC 9309 section 2.3.1: a 4xx answer means no restrictions, while a 5xx answer or an
+    Following RFC 9309 section 2.3.1: a 4xx status means no restrictions, while a 5xx status or an
     unreachable server means the whole origin is disallowed for this crawl.
     """
 

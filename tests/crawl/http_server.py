@@ -81,7 +81,7 @@ class LoopbackServer:
             return self.counts.get(path, 0)
 
     def total_requests(self) -> int:
-        """Return how many requests arrived, including ones still being answered."""
+        """Return how many requests arrived, including ones whose response is still being sent."""
         with self.lock:
             return sum(self.counts.values())
 
@@ -191,7 +191,7 @@ def jpeg_reply(seed: int, size: tuple[int, int] = (48, 32), **kwargs) -> Reply:
 
 
 def fail_then(first: Reply, then: Reply, failures: int = 1) -> Handler:
-    """Answer ``first`` to the first ``failures`` requests, then ``then``."""
+    """Reply with ``first`` to the first ``failures`` requests, then with ``then``."""
     return lambda attempt: first if attempt <= failures else then
 
 
@@ -204,8 +204,9 @@ def build_gallery(
 ) -> None:
     """Serve /index.html linking /page-N.html pages that each show distinct PNG images.
 
-    Every page links to the next one too, so a crawl with max_depth = 1 still sees every page from
-    the index. ``delay`` slows each image response, which makes concurrent requests observable.
+    The index links every page, so max_depth = 1 reaches them all. Each page also links the next
+    one, which the crawler must not fetch twice. ``delay`` slows each image response, which makes
+    concurrent requests observable.
     """
     server.add("/robots.txt", Reply(200, b"User-agent: *\nDisallow:\n", "text/plain"))
     page_paths = [f"/page-{index}.html" for index in range(pages)]

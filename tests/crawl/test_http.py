@@ -371,8 +371,8 @@ def test_crawl_delay_from_robots_wins_over_rate_limit(skips, tmp_path):
         server.add("/robots.txt", Reply(200, robots, "text/plain"))
         crawl(source_config(server, rate_limit_per_host=100.0), skips, tmp_path)
         starts = server.starts()
-    gaps = [later - earlier for earlier, later in zip(starts[1:], starts[2:], strict=False)]
-    assert len(gaps) == 4  # index, one page and three images after robots.txt
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert len(gaps) == 5  # robots.txt, then the index, one page and three images
     assert min(gaps) >= 0.25 - TIMING_SLACK
 
 
