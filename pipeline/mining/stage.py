@@ -56,12 +56,21 @@ def neighbours(x: np.ndarray, params: dict, k: int) -> tuple[np.ndarray, np.ndar
     return D, I, info
 
 
+def script_threshold(params: dict, script: str) -> float:
+    """Return the edge threshold of a script: ``threshold`` is one number or a per-script mapping."""
+    thresholds = params.get("threshold", 0.8)
+    if isinstance(thresholds, dict):
+        if script not in thresholds:
+            raise ValueError(f"mining.threshold has no entry for script '{script}'; add one")
+        return float(thresholds[script])
+    return float(thresholds)
+
+
 def mine_groups(
-    chars: list[str], x: np.ndarray, D: np.ndarray, I: np.ndarray, script: str, params: dict
+    chars: list[str], D: np.ndarray, I: np.ndarray, script: str, params: dict
 ) -> tuple[list[list[str]], set[frozenset[str]]]:
     """Build capped groups from the kNN graph and union them with the curated lists."""
-    thresholds = params.get("threshold") or {}
-    threshold = float(thresholds.get(script, 0.8)) if isinstance(thresholds, dict) else thresholds
+    threshold = script_threshold(params, script)
     edges = knn_edges(D, I, threshold, bool(params.get("mutual", True)))
     components = capped_components(len(chars), edges, int(params.get("max_group_size", 8)))
     mined = [sorted(chars[i] for i in c) for c in components]
@@ -138,7 +147,7 @@ def run_script(
             continue
         D, I, info = neighbours(x, params, search_k)
         ranking = ranking_from_knn(src_chars, I, search_k)
-        groups, curated = mine_groups(src_chars, x, D[:, : k + 1], I[:, : k + 1], script, params)
+        groups, curated = mine_groups(src_chars, D[:, : k + 1], I[:, : k + 1], script, params)
         report, references = evaluate_script(script, src_chars, ranking, groups, params)
         if rerank_config.get("enabled", False):
             reranked = rerank_ranking(src_chars, D, I, renderings, rerank_config)
