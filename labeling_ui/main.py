@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from labeling_ui.config import Settings
-from labeling_ui.routes import crops, decisions, groups, progress
+from labeling_ui.routes import crops, dataset, decisions, groups, progress
 from labeling_ui.routes.errors import ApiError, api_error_handler
 from labeling_ui.security import BodySizeLimitMiddleware, TokenMiddleware
 from labeling_ui.service import LabelingService
@@ -23,12 +23,8 @@ def create_app(settings: Settings, service: LabelingService | None = None) -> Fa
     app.state.settings = settings
     app.state.service = service or LabelingService.from_settings(settings)
     app.add_exception_handler(ApiError, api_error_handler)
-    for module in (groups, crops, decisions, progress):
+    for module in (dataset, groups, crops, decisions, progress):
         app.include_router(module.router)
-
-    @app.get("/api/dataset")
-    def get_dataset() -> dict:
-        return {"name": app.state.service.dataset.name, "groups": len(app.state.service.group_ids)}
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -29,6 +29,13 @@ class CropOut(BaseModel):
     image_url: str
 
 
+class DatasetInfo(BaseModel):
+    """Name of the loaded dataset (its directory name) and its number of groups."""
+
+    name: str
+    groups: int
+
+
 class GroupSummary(BaseModel):
     """Size and review progress of one look-alike group."""
 

@@ -359,7 +359,10 @@ function wireControls() {
   });
   $("prev-group").addEventListener("click", () => goToGroup(-1));
   $("next-group").addEventListener("click", () => goToGroup(1));
-  $("group-select").addEventListener("change", (event) => loadGroup(event.target.value));
+  $("group-select").addEventListener("change", (event) => {
+    event.target.blur(); // give the keyboard back to the grid shortcuts
+    loadGroup(event.target.value);
+  });
   $("export").addEventListener("click", exportOverrides);
   $("typed-cancel").addEventListener("click", closeTypedForm);
   $("typed-form").addEventListener("submit", (event) => {

@@ -311,3 +311,7 @@ def test_access_log_redacts_token() -> None:
     assert RedactTokenFilter().filter(record)
     assert "s3cret" not in record.getMessage()
     assert "/?group=a&token=<redacted>&x=1" in record.getMessage()
+
+
+def test_dataset_name_and_groups(client: TestClient) -> None:
+    assert client.get("/api/dataset").json() == {"name": "el-fgvc", "groups": 2}
