@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     results = [bench_rate(args, rate) for rate in args.rate_limits]
     print(
-        f"# {platform.platform()}, {os.cpu_count()} CPUs; {args.pages + 1} pages, "
+        f"# {platform.platform()}, {os.cpu_count()} CPUs, 1-minute load average "
+        f"{os.getloadavg()[0]:.1f}; {args.pages + 1} pages, "
         f"{args.pages * args.images_per_page} JPEG photos of {args.image_size[0]}x"
         f"{args.image_size[1]}"
     )

@@ -18,6 +18,7 @@ from PIL import Image
 from pipeline.common.logs import SkipCounter
 from pipeline.common.params import ParamsError
 from pipeline.crawl.http import iter_http_source
+from pipeline.crawl.http_state import CrawlState
 from pipeline.crawl.rows import CRAWL_SCHEMA
 from pipeline.crawl.stage import run_crawl
 from tests.crawl.http_server import (
@@ -230,6 +231,24 @@ def test_crawl_counts_each_skip_reason(fault_crawl):
         "too_large": 2,
         "too_many_redirects": 1,
     }
+
+
+def test_crawl_state_records_reasons(fault_crawl):
+    server, _, _, cache_dir = fault_crawl
+    state = CrawlState(cache_dir / "loopback.sqlite")
+    try:
+        streamed = state.get(server.url("/img/big-streamed.png"))
+        declared = state.get(server.url("/img/big-declared.png"))
+        slow = state.get(server.url("/img/slow.png"))
+        good = state.get(server.url("/img/chain.png"))
+    finally:
+        state.close()
+    assert (streamed.status, streamed.reason) == ("rejected", "too_large")
+    assert streamed.detail == "body exceeds max_bytes = 50000"
+    assert declared.detail == "Content-Length 80004 exceeds max_bytes = 50000"
+    assert (slow.status, slow.reason) == ("failed", "timeout")
+    assert (good.status, good.kind) == ("ok", "image")
+    assert good.final_url == server.url("/img/final.png")
 
 
 def test_crawl_respects_robots_txt(fault_crawl):
