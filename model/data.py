@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +57,28 @@ class GlyphData:
         return [name for i, name in enumerate(self.class_names) if i not in present]
 
 
-def load_hf_dataset(path: str | Path) -> datasets.DatasetDict:
-    """Load an exported dataset folder (parquet shards plus README card) offline."""
+def load_hf_dataset(path: str | Path, cache_dir: str | Path) -> datasets.DatasetDict:
+    """Load an exported dataset folder (parquet shards plus README card) into ``cache_dir``.
+
+    Pass a fresh ``cache_dir``: with HF_DATASETS_OFFLINE=1, datasets 5.2 reuses the shared cache
+    of any earlier dataset whose folder had the same name, so a re-exported ``el-fgvc`` would
+    silently load the old class list and rows.
+    """
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"dataset folder not found: {path}; run the export stage first")
-    loaded = datasets.load_dataset(str(path))
+    builder = datasets.load_dataset_builder(str(path), cache_dir=str(cache_dir))
+    builder.download_and_prepare()
+    # as_dataset() raises on a split with zero rows, which the export writes as an empty shard,
+    # so empty splits are built from the features instead.
+    loaded = datasets.DatasetDict()
+    for name, info in (builder.info.splits or {}).items():
+        if info.num_examples:
+            loaded[name] = builder.as_dataset(split=name)
+        else:
+            loaded[name] = datasets.Dataset.from_dict(
+                {column: [] for column in builder.info.features}, features=builder.info.features
+            )
     missing = [s for s in SPLITS if s not in loaded]
     if "train" in missing:
         raise DatasetFormatError(f"{path} has no 'train' split (found {sorted(loaded)})")
@@ -84,7 +101,12 @@ def load_hf_dataset(path: str | Path) -> datasets.DatasetDict:
 
 def load_glyph_data(path: str | Path, image_size: int) -> GlyphData:
     """Decode every split of a dataset at ``image_size`` pixels, skipping unreadable images."""
-    loaded = load_hf_dataset(path)
+    with tempfile.TemporaryDirectory(prefix="glyph-datasets-") as cache_dir:
+        return decode_dataset(load_hf_dataset(path, cache_dir), image_size)
+
+
+def decode_dataset(loaded: datasets.DatasetDict, image_size: int) -> GlyphData:
+    """Decode loaded splits into tensors and find each class's group by majority over all rows."""
     features = loaded["train"].features
     class_names = list(features["label"].names)
     group_names = list(features["group"].names)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from model.checkpoint import load_model
+from model.checkpoint import load_model, read_checkpoint
 from model.data import GlyphData, load_glyph_data
 from model.engine import predict_proba
 from model.metrics import classification_metrics, confusion
@@ -67,9 +67,9 @@ def evaluate_model(
     settings: dict[str, Any],
 ) -> dict[str, Any]:
     """Score one checkpoint on ``split`` and draw its plots; return the metrics record."""
-    network, meta = load_model(checkpoint)
+    meta = read_checkpoint(checkpoint)["meta"]
     data = load_glyph_data(data_dir, int(meta["image_size"]))
-    load_model(checkpoint, class_names=data.class_names)  # raises on another label space
+    network, meta = load_model(checkpoint, class_names=data.class_names)
     evaluated = data.splits[split]
     if len(evaluated) == 0:
         raise ValueError(

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
+import json
 from pathlib import Path
 
 import datasets
 import numpy as np
 import pytest
+import torch
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.common.fonts import faces_covering
 from pipeline.export.features import default_features
+
+# One intra-op thread: the tensors are tiny, and extra threads only contend on a shared CPU.
+torch.set_num_threads(1)
 
 GROUPS = {"latin-0001": "0OQ", "latin-0002": "1Il"}
 PER_SPLIT = {"train": 8, "validation": 3, "test": 3}
@@ -98,14 +104,21 @@ def make_rows(split: str, count: int, fonts: list[str], rng: np.random.Generator
 
 def write_dataset(path: Path, rows_by_split: dict[str, list[dict]]) -> Path:
     """Write rows as a parquet dataset with a README card, in the layout the export stage uses."""
-    class_names = sorted(c for members in GROUPS.values() for c in members)
-    features = default_features(class_names, sorted(GROUPS))
+    all_rows = [row for rows in rows_by_split.values() for row in rows]
+    features = default_features(
+        sorted({r["label"] for r in all_rows}), sorted({r["group"] for r in all_rows})
+    )
+    # datasets keys its Arrow cache on shard names, so names carry a content hash (as the export
+    # stage's names do) and a changed test dataset never loads a stale cache.
+    digest = hashlib.sha256(json.dumps(sorted(r["crop_id"] for r in all_rows)).encode())
+    digest.update(json.dumps(features.to_dict(), sort_keys=True).encode())
     data_files = []
     for split, rows in rows_by_split.items():
         columns = {name: [row[name] for row in rows] for name in features}
         dataset = datasets.Dataset.from_dict(columns, features=features)
         (path / "data").mkdir(parents=True, exist_ok=True)
-        dataset.to_parquet(str(path / "data" / f"{split}-00000-of-00001.parquet"))
+        name = f"{split}-{digest.hexdigest()[:12]}-00000-of-00001.parquet"
+        dataset.to_parquet(str(path / "data" / name))
         data_files.append({"split": split, "path": f"data/{split}-*.parquet"})
     card = {"configs": [{"config_name": "default", "data_files": data_files}]}
     (path / "README.md").write_text(

@@ -1,0 +1,275 @@
+"""Benchmark training: stage-2 CCFG-Net throughput against a plain timm cross-entropy loop, and a
+results grid (models x seeds) on EL-FGVC built from real Chars74K letter and digit crops.
+
+    python bench/bench_train.py throughput [--backbone resnet18 --image-size 32 --batch-size 64]
+    python bench/bench_train.py grid --chars74k DIR [--models ...] [--seeds 0 1 2] [--epochs N]
+
+``grid`` builds ``<work>/el-fgvc-chars74k`` (a Hugging Face parquet dataset with the export
+columns) from the Chars74K folder, trains and evaluates every model for every seed, and writes a
+JSON record plus a markdown table of mean +- std per metric.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import timm
+import torch
+from torch.nn import functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from model.backbones import create_backbone  # noqa: E402
+from model.checkpoint import load_model  # noqa: E402
+from model.data import load_glyph_data  # noqa: E402
+from model.engine import predict_proba  # noqa: E402
+from model.methods.ccfg_net import CCFGObjective  # noqa: E402
+from model.metrics import classification_metrics  # noqa: E402
+from model.networks.ccfg_net import CCFGNet  # noqa: E402
+from model.train import train_model  # noqa: E402
+from pipeline.common.logs import setup_logging  # noqa: E402
+from pipeline.common.params import load_section  # noqa: E402
+
+logger = logging.getLogger("bench_train")
+
+# Look-alike groups over the Chars74K classes (upper-case letters and digits), after the Unicode
+# TR39 confusables and common OCR confusions. Classes outside every group are not used.
+CHARS74K_GROUPS = {
+    "latin-0001": "0DOQ",
+    "latin-0002": "1IJLT",
+    "latin-0003": "27Z",
+    "latin-0004": "5S",
+    "latin-0005": "38B",
+    "latin-0006": "6CG",
+    "latin-0007": "EFPR",
+    "latin-0008": "MNW",
+    "latin-0009": "UVY",
+}
+SPLIT_SHARES = {"train": 0.6, "validation": 0.2}
+
+
+def time_steps(step, batch_size: int, steps: int, warmup: int = 3) -> float:
+    """Return samples per second of ``step()`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        step()
+    started = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return batch_size * steps / (time.perf_counter() - started)
+
+
+def run_throughput(args: argparse.Namespace) -> dict:
+    """Measure CCFG-Net stage-2 pairs/s and a plain timm cross-entropy loop's images/s."""
+    torch.manual_seed(0)
+    params = load_section("train", args.params)
+    size, batch, classes = args.image_size, args.batch_size, 30
+    x1, x2 = torch.randn(batch, 3, size, size), torch.randn(batch, 3, size, size)
+    y1, y2 = torch.randint(0, classes, (batch,)), torch.randint(0, classes, (batch,))
+
+    plain = timm.create_model(args.backbone, pretrained=False, num_classes=classes)
+    plain_opt = torch.optim.AdamW(plain.parameters(), lr=1e-3)
+
+    def plain_step():
+        plain_opt.zero_grad()
+        F.cross_entropy(plain(x1), y1).backward()
+        plain_opt.step()
+
+    network = CCFGNet(create_backbone(args.backbone, size), classes)
+    objective = CCFGObjective(network, params["ccfg_net"])
+    ccfg_opt = torch.optim.AdamW(network.parameters(), lr=1e-3)
+    batch_pairs = {"images1": x1, "images2": x2, "labels1": y1, "labels2": y2}
+
+    def ccfg_step():
+        ccfg_opt.zero_grad()
+        objective(batch_pairs)["loss"].backward()
+        ccfg_opt.step()
+
+    images_per_s = time_steps(plain_step, batch, args.steps)
+    pairs_per_s = time_steps(ccfg_step, batch, args.steps)
+    record = {
+        "backbone": args.backbone,
+        "image_size": size,
+        "batch_size": batch,
+        "threads": torch.get_num_threads(),
+        "plain_ce_images_per_s": round(images_per_s, 1),
+        "ccfg_stage2_pairs_per_s": round(pairs_per_s, 1),
+        "ratio": round(pairs_per_s / images_per_s, 3),
+    }
+    logger.info("throughput: %s", record)
+    return record
+
+
+def build_chars74k_dataset(root: Path, out: Path, seed: int = 0) -> Path:
+    """Write EL-FGVC from Chars74K crops: grouped classes, stratified 60/20/20 splits."""
+    import datasets
+    import yaml
+
+    from pipeline.export.features import default_features
+
+    if (out / "README.md").is_file():
+        return out
+    group_of = {char: group for group, chars in CHARS74K_GROUPS.items() for char in chars}
+    rows_by_class: dict[str, list[dict]] = {}
+    for line in (root / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        file, label, original = line.split("\t")
+        if label not in group_of:
+            continue
+        rows_by_class.setdefault(label, []).append(
+            {
+                "image": {"bytes": (root / file).read_bytes()},
+                "label": label,
+                "character": label,
+                "group": group_of[label],
+                "crop_id": original,
+                "source": "chars74k-goodimg",
+                "source_sha256": original,
+                "uri": original,
+                "licence": "Chars74K, research use",
+                "box": [0.0, 0.0, 100.0, 0.0, 100.0, 100.0, 0.0, 100.0],
+                "ocr_score": None,
+                "label_status": "annotation",
+                "synthetic": False,
+            }
+        )
+    rng = np.random.default_rng(seed)
+    splits: dict[str, list[dict]] = {"train": [], "validation": [], "test": []}
+    for label in sorted(rows_by_class):
+        rows = [rows_by_class[label][i] for i in rng.permutation(len(rows_by_class[label]))]
+        n_train = round(SPLIT_SHARES["train"] * len(rows))
+        n_val = round(SPLIT_SHARES["validation"] * len(rows))
+        splits["train"] += rows[:n_train]
+        splits["validation"] += rows[n_train : n_train + n_val]
+        splits["test"] += rows[n_train + n_val :]
+    features = default_features(sorted(rows_by_class), sorted(CHARS74K_GROUPS))
+    # datasets keys its Arrow cache on shard names, so the names carry a content hash.
+    digest = hashlib.sha256(
+        json.dumps({k: [r["crop_id"] for r in v] for k, v in splits.items()}).encode()
+    )
+    data_files = []
+    for split, rows in splits.items():
+        columns = {name: [row[name] for row in rows] for name in features}
+        (out / "data").mkdir(parents=True, exist_ok=True)
+        name = f"data/{split}-{digest.hexdigest()[:12]}.parquet"
+        datasets.Dataset.from_dict(columns, features=features).to_parquet(str(out / name))
+        data_files.append({"split": split, "path": name})
+    card = {"configs": [{"config_name": "default", "data_files": data_files}]}
+    (out / "README.md").write_text(
+        f"---\n{yaml.safe_dump(card)}---\n# EL-FGVC from Chars74K\n", encoding="utf-8"
+    )
+    logger.info("built %s: %s", out, {k: len(v) for k, v in splits.items()})
+    return out
+
+
+def run_grid(args: argparse.Namespace) -> dict:
+    """Train and test every model for every seed; return per-run and aggregated metrics."""
+    params = load_section("train", args.params)
+    params.update(backbone=args.backbone, image_size=args.image_size)
+    if args.epochs:
+        params["epochs"] = args.epochs
+    params["hard_negative_ratio"] = args.hard_negative_ratio
+    work = Path(args.work_dir)
+    dataset = build_chars74k_dataset(Path(args.chars74k), work / "el-fgvc-chars74k")
+    data = load_glyph_data(dataset, args.image_size)
+    test = data.splits["test"]
+    runs = []
+    for name in args.models:
+        for seed in args.seeds:
+            params["seed"] = seed
+            out = work / "models" / f"{name}-hn{args.hard_negative_ratio}-s{seed}"
+            started = time.perf_counter()
+            summary = train_model(name, data, params, out)
+            network, _ = load_model(out / "model.pt")
+            y_pred = predict_proba(network, test.images).argmax(1).numpy()
+            metrics = classification_metrics(test.labels.numpy(), y_pred, data.class_to_group)
+            metrics.update(model=name, seed=seed, seconds=round(time.perf_counter() - started, 1))
+            metrics["best_val_macro_f1"] = summary["best_val_macro_f1"]
+            logger.info("%s seed %d: %s", name, seed, metrics)
+            runs.append(metrics)
+    return {"params": params, "runs": runs, "summary": summarise(runs)}
+
+
+def summarise(runs: list[dict]) -> dict[str, dict[str, list[float]]]:
+    """Return ``{model: {metric: [mean, std]}}`` with the sample standard deviation (ddof=1)."""
+    summary: dict[str, dict[str, list[float]]] = {}
+    for name in dict.fromkeys(r["model"] for r in runs):
+        rows = [r for r in runs if r["model"] == name]
+        summary[name] = {}
+        for metric in ("accuracy", "macro_f1", "within_group_confusion"):
+            values = np.array([r[metric] for r in rows])
+            std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            summary[name][metric] = [float(values.mean()), std]
+    return summary
+
+
+def markdown_table(summary: dict, dataset: str) -> str:
+    lines = [
+        "| dataset | model | accuracy | macro-F1 | within-group confusion |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, metrics in summary.items():
+        cells = [f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in metrics.values()]
+        lines.append(f"| {dataset} | {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("mode", choices=["throughput", "grid"])
+    parser.add_argument(
+        "--params", default="params.yaml", help="params file whose train section is used"
+    )
+    parser.add_argument("--backbone", default="resnet18", help="timm backbone name")
+    parser.add_argument("--image-size", type=int, default=32, help="input size in pixels")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="throughput: images or pairs per step"
+    )
+    parser.add_argument("--steps", type=int, default=20, help="throughput: timed steps per loop")
+    parser.add_argument("--chars74k", help="grid: Chars74K folder with labels.tsv and img/")
+    parser.add_argument(
+        "--work-dir", default="runs/bench_train", help="grid: dataset and model folder"
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["ccfg_net", "cross_entropy", "cosface", "supcon_linear", "api_net"],
+    )
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--epochs", type=int, help="grid: main-phase epochs (default: train.epochs)"
+    )
+    parser.add_argument(
+        "--hard-negative-ratio", type=float, default=0.5, help="grid: pair sampling"
+    )
+    parser.add_argument("--out", help="write the JSON record here")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    setup_logging()
+    if args.mode == "throughput":
+        record = run_throughput(args)
+    else:
+        if not args.chars74k:
+            raise SystemExit("grid needs --chars74k DIR (the folder with labels.tsv and img/)")
+        record = run_grid(args)
+        print(markdown_table(record["summary"], "EL-FGVC (Chars74K)"))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(
+            json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+    print(json.dumps(record if args.mode == "throughput" else record["summary"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
