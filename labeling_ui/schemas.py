@@ -61,7 +61,7 @@ class DecisionItem(BaseModel):
 
 
 class DecisionRequest(BaseModel):
-    """One decision applied to one or many crops; all crops change or none does."""
+    """One decision applied to one or many crops, which all change or all stay unchanged."""
 
     annotator: str
     action: Action

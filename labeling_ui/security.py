@@ -50,10 +50,10 @@ def presented_tokens(scope: Scope) -> list[str]:
 
 
 class TokenMiddleware:
-    """Reject requests without the access token; ``?token=`` on a page load sets a cookie.
+    """Reject requests without the access token, and turn ``?token=`` into a cookie.
 
     The cookie lets the browser load images and call the API without putting the token in every
-    URL. The redirect drops the token from the address bar and the browser history.
+    URL. The redirect then drops the token from the address bar.
     """
 
     def __init__(self, app: ASGIApp, token: str) -> None:
