@@ -141,12 +141,10 @@ class Fetcher:
                 chain.append(current)
                 continue
             if status >= 400:
-                raise FetchError(
-                    f"http_{status}",
-                    current,
-                    "client error, not retried" if status < 500 else "server error after retries",
-                    transient=status in RETRY_STATUSES,
-                )
+                transient = status in RETRY_STATUSES
+                attempts = self.config.retries + 1 if transient else 1
+                detail = f"HTTP {status} after {attempts} attempt{'s' if attempts > 1 else ''}"
+                raise FetchError(f"http_{status}", current, detail, transient=transient)
             content_type = headers.get("content-type", "")
             return Response(
                 url, current, status, media_type(content_type), content_type, body, utc_now()

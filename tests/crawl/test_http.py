@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 from PIL import Image
 
+from pipeline.common.images import decode_image
 from pipeline.common.logs import SkipCounter
 from pipeline.common.params import ParamsError
 from pipeline.crawl.http import iter_http_source
@@ -500,3 +501,28 @@ def test_crawl_stage_writes_parquet_that_datasets_loads(skips, tmp_path):
     assert sorted(dataset["uri"]) == sorted(
         server.url(f"/img/{page}-{number}.png") for page in range(2) for number in range(2)
     )
+
+
+def test_crawl_real_photos(realdata, skips, tmp_path):
+    folder = realdata / "rapidocr_tests" / "python" / "tests" / "test_files"
+    names = ["img_exif_orientation.jpg", "ch_en_num.jpg", "en.jpg", "short.png", "latin.jpg"]
+    photos = {name: (folder / name).read_bytes() for name in names if (folder / name).is_file()}
+    if len(photos) < 3:
+        pytest.skip(f"expected real photos in {folder}")
+
+    with LoopbackServer() as server:
+        server.add("/robots.txt", Reply(200, b"", "text/plain"))
+        paths = [f"/photos/{name}" for name in photos]
+        server.add("/index.html", Reply(200, html_page([], paths)))
+        for name, data in photos.items():
+            mime = "image/png" if name.endswith(".png") else "image/jpeg"
+            server.add(f"/photos/{name}", Reply(200, data, mime))
+        rows = crawl(source_config(server, max_bytes=20_000_000), skips, tmp_path)
+
+    assert skips.as_dict() == {}
+    assert [row["uri"].rsplit("/", 1)[-1] for row in rows] == list(photos)
+    for row in rows:
+        data = photos[row["uri"].rsplit("/", 1)[-1]]
+        expected = decode_image(data)
+        assert row["image"] == data
+        assert (row["width"], row["height"]) == expected.size
