@@ -10,7 +10,7 @@ defaults::
       seeds: [https://example.org/gallery/]   # start pages (depth 0)
       sitemap: https://example.org/sitemap.xml  # optional; a sitemap index is followed too
       label: null                   # one character: every image is a pre-cropped glyph of it
-      max_pages: 100                # HTML pages visited per run, cached ones included
+      max_pages: 100                # page links visited per run, cached and failed ones included
       max_depth: 1                  # link hops followed from a seed or sitemap page
       allowed_hosts: [example.org]  # default: the hosts of seeds and sitemap; "*.example.org"
                                     # matches subdomains. Pages and images outside are ignored.
@@ -26,10 +26,11 @@ defaults::
       max_bytes: 20000000           # larger bodies are aborted while streaming
       content_types: [image/jpeg, image/png, image/gif, image/webp, image/bmp, image/tiff]
 
-Politeness: robots.txt is read once per origin per run (RFC 9309 matching; a Crawl-delay above
-the rate limit's interval wins), request starts to one host are spaced by the rate limit,
-Retry-After (on 429 or 5xx) holds back every request to that host, and 4xx answers are not
-retried.
+Politeness: robots.txt is fetched once per origin per run, before the first request to that
+origin, and matched as RFC 9309 specifies. If it returns 5xx or the host is unreachable, the whole
+host is treated as disallowed for the run. Request starts to one host are spaced by the rate
+limit, or by the robots.txt Crawl-delay where that is longer. A Retry-After header (on 429 or 5xx)
+holds back every request to that host. Other 4xx statuses are not retried.
 
 An image becomes a row only if its Content-Type is listed in `content_types`, its magic bytes name
 a supported format (JPEG, PNG, GIF, WebP, BMP or TIFF) and `decode_image` accepts it. The same bytes

@@ -87,6 +87,11 @@ class Fetcher:
 
     def __init__(self, config: HttpSourceConfig) -> None:
         self.config = config
+        # httpx logs every request at INFO. This module logs failures and retries itself, so the
+        # per-request lines are demoted unless the caller has set the httpx logger's level.
+        httpx_logger = logging.getLogger("httpx")
+        if httpx_logger.level == logging.NOTSET:
+            httpx_logger.setLevel(logging.WARNING)
         # Set by close(): threads waiting on a rate limit or a retry stop at once.
         self.stopping = threading.Event()
         self.throttle = HostThrottle(
