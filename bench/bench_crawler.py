@@ -3,9 +3,10 @@
 Usage: python bench/bench_crawler.py [--pages 40] [--images-per-page 5] [--rate-limits 5 20 1000]
                                       [--max-concurrency 4] [--image-size 640 480] [--out FILE.json]
 
-For each rate limit (requests per second per host) it crawls a fresh gallery site (an index page
-linking every page, each page showing distinct JPEG photos) into an empty cache, then crawls it
-again from the cache, and prints one Markdown table row per run for docs/benchmarks.md.
+The site is a gallery: an index page links every page, and each page shows distinct JPEG photos.
+For each rate limit (requests per second per host), the script crawls a fresh copy of the site
+into an empty cache and then crawls it again from that cache. It prints one Markdown table row
+per rate limit for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--max-concurrency", type=int, default=4, help="requests in flight")
     parser.add_argument(
-        "--image-size", type=int, nargs=2, default=[640, 480], help="photo width and height"
+        "--image-size",
+        type=int,
+        nargs=2,
+        default=[640, 480],
+        help="photo width and height in pixels",
     )
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     return parser.parse_args(argv)

@@ -181,8 +181,8 @@ def _concurrency(where: str, value: Any) -> tuple[int, int]:
             raise ParamsError(
                 f"{where}.max_concurrency: unknown keys {extra}; expected total, per_host"
             )
-        total = _number(where, value, "total", 4, int, minimum=1)
-        per_host = _number(where, value, "per_host", total, int, minimum=1)
+        total = _number(f"{where}.max_concurrency", value, "total", 4, int, minimum=1)
+        per_host = _number(f"{where}.max_concurrency", value, "per_host", total, int, minimum=1)
         return total, min(total, per_host)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ParamsError(

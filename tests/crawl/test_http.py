@@ -450,6 +450,7 @@ def test_transient_failure_is_retried_next_run(skips, tmp_path):
         ({"rate_limit_per_host": 0}, r"rate_limit_per_host: expected a value >= 1e-06, got 0"),
         ({"max_pages": 2.5}, r"max_pages: expected a whole number, got 2.5"),
         ({"max_concurrency": 0}, r"max_concurrency: expected an integer >= 1"),
+        ({"max_concurrency": {"total": 0}}, r"max_concurrency.total: expected a value >= 1, got 0"),
         ({"label": "ab"}, r"label: expected one character, got 'ab'"),
         ({"max_byte": 10}, r"unknown keys \['max_byte'\]"),
     ],
