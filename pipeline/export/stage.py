@@ -14,9 +14,9 @@ from pipeline.export.crops import apply_crop_decisions, read_crop_metadata, read
 from pipeline.export.dataset import write_dataset
 from pipeline.export.groups import Group, apply_group_edits, assign_characters, read_groups
 from pipeline.export.overrides import read_overrides
-from pipeline.export.selection import cap_per_class, select_classes
+from pipeline.export.selection import Selection, cap_per_class, select_classes
 from pipeline.export.splits import assign_splits, leakage_report
-from pipeline.export.topup import DEFAULT_LICENCE, needy_classes, render_topup
+from pipeline.export.topup import DEFAULT_LICENCE, TOPUP_SOURCE, needy_classes, render_topup
 from pipeline.export.writer import fingerprint
 
 logger = logging.getLogger(__name__)
@@ -59,63 +59,75 @@ def export_script(
 ) -> dict:
     """Select, split and write the dataset of one script; return its metrics."""
     seed = int(params.get("seed", 0))
-    max_distance = int(params["phash_max_distance"])
     groups = [g for g in groups if g.script == script]
     group_of = assign_characters(groups)
     crops = crops[crops["script"] == script]
     crops, images = _top_up(crops, script, group_of, params, synth_params, seed)
-
     before = _classes_before_decisions(raw[raw["label"].map(group_of).notna()], group_of, params)
     selection = select_classes(crops, group_of, params, before)
-    rows, capped = cap_per_class(selection.crops, params.get("max_instances_per_class"), seed)
-    rows = rows.reset_index(drop=True)
-    rows["split"], links = assign_splits(rows, params["splits"], max_distance, seed)
-    train = rows["split"] == "train"
-    kept_train, shots_dropped = cap_per_class(rows[train], params.get("train_shots"), seed)
-    rows = pd.concat([kept_train, rows[~train]]).sort_index().reset_index(drop=True)
 
-    leakage = leakage_report(rows, max_distance)
+    rows, dropped, links = _cap_and_split(selection, params, seed)
+    leakage = leakage_report(rows, int(params["phash_max_distance"]))
     if leakage["sources_in_several_splits"] or leakage["near_duplicate_pairs_across_splits"]:
         raise LeakageError(f"{output_dir}: split assignment leaks across splits: {leakage}")
     if rows.empty:
+        # NOTE: `datasets` cannot load a dataset without rows. It is still written, because
+        # DVC expects both output directories and the other script may be fine.
         logger.warning(
-            "%s: no group passed the selection; writing empty splits. Lower "
+            "%s: no group passed the selection; writing an empty dataset. Lower "
             "export.min_instances_per_class or export.min_classes_per_group, or check the groups",
             output_dir,
         )
+
     missing = [c for c in rows["crop_id"] if c not in images]
     images.update(read_images(params["crops_dir"], missing))
-
     fingerprint_hex = fingerprint(
         _input_paths(params), _fingerprint_params(params, synth_params, script)
     )
-    report = {"phash_max_distance": max_distance, "leakage": leakage}
+    report = {"phash_max_distance": int(params["phash_max_distance"]), "leakage": leakage}
     counts = write_dataset(output_dir, script, rows, images, fingerprint_hex, params, report)
-    dropped = dict(selection.dropped_crops)
-    dropped.update({"max_instances_per_class": capped, "train_shots": shots_dropped})
     return {
         "fingerprint": fingerprint_hex,
         "rows": counts,
         "classes": int(rows["label"].nunique()),
         "groups": int(rows["group"].nunique()),
-        "topup_crops": int((rows["source"] == "synthetic-topup").sum()),
+        "topup_crops": int((rows["source"] == TOPUP_SOURCE).sum()),
         "label_status": {
             k: int(v) for k, v in rows["label_status"].value_counts().sort_index().items()
         },
         "dropped_classes": selection.dropped_classes,
         "dropped_groups": selection.dropped_groups,
         "groups_without_crops": selection.groups_without_crops,
-        "dropped_crops": {k: int(v) for k, v in dropped.items() if v},
+        "dropped_crops": dropped,
         "near_duplicate_links": links,
         "leakage": leakage,
     }
+
+
+def _cap_and_split(selection: Selection, params: dict, seed: int):
+    """Cap each class, assign splits, then keep ``train_shots`` training crops per class.
+
+    Returns the rows with a ``split`` column, the dropped crop counts per reason and the number
+    of near-duplicate links between sources.
+    """
+    rows, capped = cap_per_class(selection.crops, params.get("max_instances_per_class"), seed)
+    rows = rows.reset_index(drop=True)
+    rows["split"], links = assign_splits(
+        rows, params["splits"], int(params["phash_max_distance"]), seed
+    )
+    train = rows["split"] == "train"
+    kept_train, shots_dropped = cap_per_class(rows[train], params.get("train_shots"), seed)
+    rows = pd.concat([kept_train, rows[~train]]).sort_index().reset_index(drop=True)
+    dropped = dict(selection.dropped_crops)
+    dropped.update({"max_instances_per_class": capped, "train_shots": shots_dropped})
+    return rows, {k: int(v) for k, v in dropped.items() if v}, links
 
 
 def _top_up(crops, script, group_of, params, synth_params, seed):
     topup = params.get("topup_synthetic")
     if not topup:
         return crops, {}
-    needy = needy_classes(crops, list(group_of), int(topup["min_real"]))
+    needy = needy_classes(crops, group_of, int(topup["min_real"]))
     licence = topup.get("licence", DEFAULT_LICENCE)
     rows, images = render_topup(needy, int(topup["per_class"]), synth_params, seed, licence)
     if rows.empty:

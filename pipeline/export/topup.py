@@ -27,10 +27,20 @@ def perceptual_hash(png: bytes) -> str:
     return phash_hex(phash(grey))
 
 
-def needy_classes(crops: pd.DataFrame, characters: list[str], min_real: int) -> list[str]:
-    """Return the characters with fewer than ``min_real`` real (non-synthetic) crops."""
+def needy_classes(crops: pd.DataFrame, group_of: dict[str, str], min_real: int) -> list[str]:
+    """Return the characters to top up: members with fewer than ``min_real`` real crops.
+
+    Only groups with at least one real (non-synthetic) crop are topped up. Mining proposes
+    groups over a whole candidate charset, and rendering every member of every group would
+    build a second synthetic dataset instead of filling the gaps of the real one.
+    """
     real = crops.loc[~crops["synthetic"].astype(bool), "label"].value_counts()
-    return [c for c in sorted(characters) if int(real.get(c, 0)) < min_real]
+    groups_with_real = {group_of[c] for c in real.index if c in group_of}
+    return [
+        c
+        for c in sorted(group_of)
+        if group_of[c] in groups_with_real and int(real.get(c, 0)) < min_real
+    ]
 
 
 def render_topup(

@@ -224,9 +224,9 @@ def test_synthetic_topup_renders_missing_classes(export_inputs, repo_root):
     params = dict(export_inputs, topup_synthetic={"min_real": 11, "per_class": 3})
     metrics = run_export(params, synth)
     latin = metrics["datasets"]["el-fgvc"]
-    # Only Q has fewer than 11 real crops; every hanzi is rendered, so all five get top-up.
+    # Only Q has fewer than 11 real crops. The hanzi groups have no real crop, so no top-up.
     assert latin["topup_crops"] == 3
-    assert metrics["datasets"]["rcc-fgvc"]["topup_crops"] == 5 * 3
+    assert metrics["datasets"]["rcc-fgvc"]["topup_crops"] == 0
     dataset = load_dataset(params["output_dirs"]["latin"])
     topup = [
         row for split in dataset for row in dataset[split] if row["source"] == "synthetic-topup"
@@ -236,3 +236,14 @@ def test_synthetic_topup_renders_missing_classes(export_inputs, repo_root):
     }
     real_only = load_dataset(params["output_dirs"]["latin"], "real-only")
     assert sum(len(real_only[s]) for s in real_only) == 58
+
+
+def test_empty_selection_written_with_warning(export_inputs, caplog):
+    params = dict(export_inputs, min_instances_per_class=1000)
+    metrics = run_export(params)
+    assert metrics["datasets"]["el-fgvc"]["rows"] == {"default": {"train": 0}}
+    assert "no group passed the selection" in caplog.text
+    latin = Path(params["output_dirs"]["latin"])
+    assert (latin / "README.md").is_file()
+    with pytest.raises(ValueError, match="corresponds to no data"):
+        load_dataset(str(latin))
