@@ -409,6 +409,35 @@ def test_concurrency_cap_per_host(skips, tmp_path, max_concurrency, expected):
         assert server.max_in_flight >= 2  # requests did overlap, so the cap was what held them
 
 
+def max_overlap(intervals: list[tuple[float, float]]) -> int:
+    """Return the largest number of (start, end) intervals open at one time."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    open_now = peak = 0
+    for _, change in events:
+        open_now += change
+        peak = max(peak, open_now)
+    return peak
+
+
+def test_concurrency_cap_total_across_hosts(skips, tmp_path):
+    with LoopbackServer() as first, LoopbackServer() as second:
+        for server in (first, second):
+            build_gallery(server, pages=1, images_per_page=6, delay=0.15)
+        config = source_config(
+            first,
+            seeds=[first.url("/index.html"), second.url("/index.html")],
+            rate_limit_per_host=1000.0,
+            max_concurrency={"total": 3, "per_host": 2},
+        )
+        crawl(config, skips, tmp_path)
+        logs = [*first.log, *second.log]
+
+    # Both hosts reached their per-host cap, so without the total cap four requests could overlap.
+    assert first.max_in_flight == 2
+    assert second.max_in_flight == 2
+    assert max_overlap([(entry.start, entry.end) for entry in logs]) <= 3
+
+
 def test_label_marks_rows_as_glyphs(skips, tmp_path):
     with LoopbackServer() as server:
         build_gallery(server, pages=1, images_per_page=2)
