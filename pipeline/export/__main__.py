@@ -35,6 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--dataset",
         type=Path,
+        metavar="DIR",
         help="exported dataset directory to push, e.g. rcc-fgvc (required with --push-to-hub)",
     )
     args = parser.parse_args(argv)

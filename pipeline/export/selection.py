@@ -19,7 +19,7 @@ STATUS_PRIORITY = {"verified": 0, "annotation": 1, "ocr": 2, "synthetic": 3}
 class Selection:
     """The selected crops (with a ``group`` column) and what was dropped, with reasons.
 
-    Groups none of whose members has enough crops are only counted, not listed.
+    Groups in which no member has enough crops are only counted, not listed.
     """
 
     crops: pd.DataFrame
@@ -64,7 +64,8 @@ def select_classes(
         if have >= min_classes:
             continue
         if have == 0 and group_id not in classes_before_decisions:
-            # Mining proposes groups over a whole candidate charset; most have no crops at all.
+            # Mining proposes groups over a whole candidate charset, and most of them have no
+            # crops at all.
             selection.groups_without_crops += 1
             continue
         before = len(classes_before_decisions.get(group_id, ()))
