@@ -53,6 +53,8 @@ class RobotsPolicy:
         path = parts.path or "/"
         if path == "/robots.txt":
             return True
+        # NOTE: paths are matched as written, without the percent-encoding normalisation of
+        # RFC 9309 section 2.2.2, so a rule for `/~a` does not match a URL path `/%7Ea`.
         target = f"{path}?{parts.query}" if parts.query else path
         best: Rule | None = None
         for rule in self.rules:
