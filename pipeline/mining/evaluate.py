@@ -38,8 +38,9 @@ def recall_at_k(ranking: dict[str, list[str]], pairs: set[Pair], k: int) -> dict
 def pair_scores(mined: set[Pair], reference: set[Pair], universe: set[str]) -> dict[str, float]:
     """Return precision, recall and F1 of mined pairs against reference pairs inside ``universe``.
 
-    Only pairs with both characters in ``universe`` (the characters the reference covers and
-    the miner embedded) count, so a mined pair outside the reference is neither right nor wrong.
+    Only pairs with both characters in ``universe`` count. Pass the characters that both the
+    reference lists and the miner embedded, so a mined pair outside the reference is neither
+    right nor wrong.
     """
     mined = {p for p in mined if p <= universe}
     reference = {p for p in reference if p <= universe}

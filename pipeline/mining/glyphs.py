@@ -53,8 +53,8 @@ def mean_embeddings(
 ) -> tuple[list[str], np.ndarray]:
     """Embed every rendering and average per character over fonts (rows not yet normalised).
 
-    ``embed`` maps a list of glyph images to an (n, d) matrix; each font's vector is L2-normalised
-    before averaging so a heavy bold face does not outweigh a light one.
+    ``embed`` maps a list of glyph images to an (n, d) matrix. Each font's vector is L2-normalised
+    before averaging, so a heavy bold face does not outweigh a light one.
     """
     chars = list(renderings)
     rows = []

@@ -17,7 +17,7 @@ def knn_edges(D: np.ndarray, I: np.ndarray, threshold: float, mutual: bool) -> l
     """Return undirected edges (i, j, similarity) of the kNN graph at or above ``threshold``.
 
     ``D`` and ``I`` are FAISS results of every vector queried against the same set, so row ``i``
-    lists the neighbours of vector ``i``; self matches and FAISS's -1 padding are ignored. With
+    lists the neighbours of vector ``i``. Self matches and FAISS's -1 padding are ignored. With
     ``mutual``, an edge needs each end in the other's neighbour list, which drops hub
     characters that are everyone's neighbour but resemble none in particular.
     """

@@ -25,7 +25,7 @@ def _compressed_size(data: bytes, compressor: str) -> int:
 
 
 def glyph_bytes(ink: np.ndarray) -> bytes:
-    """Binarise a glyph image and pack it to bits, so the compressor sees strokes, not anti-aliasing."""
+    """Binarise a glyph image and pack it to bits, so anti-aliasing does not reach the compressor."""
     return np.packbits(ink > 127).tobytes()
 
 

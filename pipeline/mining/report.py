@@ -24,9 +24,10 @@ logger = logging.getLogger(__name__)
 def load_references(script: str, config: dict) -> dict[str, set[Pair]]:
     """Return the named reference pair sets for a script, as configured in ``mining.references``.
 
-    Han: the pycorrector 形近字 groups; when ``han_tuning`` names a subset of them, it is reported
-    as ``tuning`` and the remaining groups as ``held_out``. Latin: Unicode TR39 pairs within ASCII
-    letters and digits, and the curated case/digit look-alikes as a separate ``curated`` set.
+    Han: the pycorrector 形近字 groups as ``same_stroke``. When ``han_tuning`` names a subset of
+    them, that subset is ``same_stroke_tuning`` and the remaining groups ``same_stroke_held_out``.
+    Latin: Unicode TR39 pairs within ASCII letters and digits as ``tr39``, and the hand-picked
+    case and digit look-alikes as a separate ``curated`` set.
     """
     references: dict[str, set[Pair]] = {}
     if script == "han" and config.get("han"):
@@ -72,6 +73,14 @@ def evaluate_ranking(
 def evaluate_groups(
     groups: list[list[str]], universe: set[str], references: dict[str, set[Pair]]
 ) -> dict[str, dict]:
-    """Return pair precision/recall of the mined groups per reference, inside ``universe``."""
+    """Return pair precision/recall of the mined groups per reference.
+
+    Each reference is scored over the characters of ``universe`` that it mentions, so a mined
+    pair of characters the reference never lists counts neither as a hit nor as a miss.
+    """
     mined = group_pairs(groups)
-    return {name: pair_scores(mined, pairs, universe) for name, pairs in references.items()}
+    report = {}
+    for name, pairs in references.items():
+        listed = {char for pair in pairs for char in pair}
+        report[name] = pair_scores(mined, pairs, universe & listed)
+    return report
