@@ -1,7 +1,7 @@
 """Parse robots.txt (RFC 9309) and cache one policy per origin for a crawl.
 
-`urllib.robotparser` is not used because it takes the first matching rule instead of the longest,
-ignores the `*` and `$` wildcards, and reads only whole seconds from Crawl-delay.
+`urllib.robotparser` (Python 3.11) is not used because it takes the first matching rule instead of
+the longest, ignores the `*` and `$` wildcards, and reads only whole seconds from Crawl-delay.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
-# RFC 9309 section 2.5: crawlers must parse at least 500 KiB; the rest may be ignored.
+# RFC 9309 requires parsing at least the first 500 KiB of robots.txt and allows ignoring the rest.
 MAX_ROBOTS_BYTES = 500 * 1024
 
 
@@ -53,8 +53,8 @@ class RobotsPolicy:
         path = parts.path or "/"
         if path == "/robots.txt":
             return True
-        # NOTE: paths are matched as written, without the percent-encoding normalisation of
-        # RFC 9309 section 2.2.2, so a rule for `/~a` does not match a URL path `/%7Ea`.
+        # NOTE: paths are matched as written, without the percent-encoding normalisation that
+        # RFC 9309 describes, so a rule for `/~a` does not match a URL path `/%7Ea`.
         target = f"{path}?{parts.query}" if parts.query else path
         best: Rule | None = None
         for rule in self.rules:
@@ -138,9 +138,9 @@ RobotsFetcher = Callable[[str], tuple[int | None, bytes]]
 
 
 class RobotsCache:
-    """Fetch robots.txt once per origin (scheme, host and port) and keep the policy for the crawl.
+    """Per-crawl cache of robots.txt policies, fetched once per origin (scheme, host and port).
 
-    Following RFC 9309 section 2.3.1: a 4xx status means no restrictions, while a 5xx status or an
+    Following RFC 9309, a 4xx status means no restrictions, while a 5xx status or an
     unreachable server means the whole origin is disallowed for this crawl.
     """
 
