@@ -13,6 +13,7 @@ const state = {
   selected: new Set(),
   cursor: null,
   anchor: null,
+  busy: false,     // true while a decision or an undo is saved and the group reloaded
 };
 
 const $ = (id) => document.getElementById(id);
@@ -264,13 +265,19 @@ async function decide(action, extra = {}) {
     items: ids.map((id) => ({ crop_id: id, base_version: state.crops.get(id).version })),
     ...extra,
   };
-  try {
-    const result = await api("POST", "/api/decisions", body);
-    setStatus(`${result.crops.length} crop(s) ${describeAction(action, result, extra)}.`);
-  } catch (error) {
-    setStatus(error.message, true);
-  }
-  await loadGroup(state.group.group_id, after || ids[0]);
+  await whileBusy(async () => {
+    let message;
+    let isError = false;
+    try {
+      const result = await api("POST", "/api/decisions", body);
+      message = `${result.crops.length} crop(s) ${describeAction(action, result, extra)}.`;
+    } catch (error) {
+      [message, isError] = [error.message, true];
+    }
+    // The status is set after the reload, so it never describes a grid that is still old.
+    await loadGroup(state.group.group_id, after || ids[0]);
+    setStatus(message, isError);
+  });
 }
 
 function describeAction(action, result, extra) {
@@ -281,13 +288,27 @@ function describeAction(action, result, extra) {
 
 async function undo() {
   if (!annotator()) return setStatus("Enter your annotator name first.", true);
+  await whileBusy(async () => {
+    try {
+      const result = await api("POST", "/api/undo", { annotator: annotator() });
+      await loadGroup(state.group.group_id, result.crops[0].crop_id);
+      setStatus(`Undid the last decision on ${result.crops.length} crop(s).`);
+    } catch (error) {
+      await loadGroup(state.group.group_id, state.cursor);
+      setStatus(error.message, true);
+    }
+  });
+}
+
+// Decisions wait for the previous one to be saved and the grid to be reloaded, because a key
+// pressed in between would act on crops that have moved.
+async function whileBusy(task) {
+  if (state.busy) return setStatus("Still saving the previous decision. Press the key again.", true);
+  state.busy = true;
   try {
-    const result = await api("POST", "/api/undo", { annotator: annotator() });
-    setStatus(`Undid the last decision on ${result.crops.length} crop(s).`);
-    await loadGroup(state.group.group_id, result.crops[0].crop_id);
-  } catch (error) {
-    setStatus(error.message, true);
-    await loadGroup(state.group.group_id, state.cursor);
+    await task();
+  } finally {
+    state.busy = false;
   }
 }
 
