@@ -14,8 +14,9 @@ from pipeline.crop.candidates import Candidate
 from pipeline.crop.engines.base import CharBox
 from pipeline.crop.geometry import BoxError, as_quad, order_clockwise, side_lengths, split_quad
 
-# A vertical line of n square-ish glyphs is about n times taller than wide; a ratio outside
-# [n / 2, 2 n] means the text does not fill the box evenly, so the engine's boxes are used.
+# A vertical line of n square-ish glyphs is about n times taller than wide. A height-to-width
+# ratio outside [n / 2, 2 n] means the text does not fill the box evenly, so the engine's
+# character boxes are used instead of an even split.
 VERTICAL_RATIO_TOLERANCE = 2.0
 
 
@@ -48,9 +49,9 @@ def split_annotations(
 ) -> AnnotationResult:
     """Return character candidates for every annotation item.
 
-    Char-level items are used as they are. A word or line is split evenly when it is a vertical
-    line whose height matches its text length; otherwise the engine's character boxes inside it
-    are aligned with its text. ``engine_boxes`` is called at most once, on first need.
+    Char-level items are used as they are. A vertical line whose height matches its text length
+    is split evenly. Any other word or line takes the engine's character boxes inside it, aligned
+    with its text. ``engine_boxes`` is called at most once, on first need.
     """
     result = AnnotationResult()
     boxes: list[CharBox] | None = None
@@ -108,9 +109,9 @@ def align_with_engine(
 ) -> tuple[list[Candidate], list[str]]:
     """Pair the annotation's characters with the engine boxes inside its quad, in reading order.
 
-    The engine's string and the annotation are aligned with difflib; equal characters agree,
-    same-length replacements are paired as disagreements (the annotation label is kept), and
-    annotation characters left without a box are returned as unaligned.
+    The engine's string and the annotation are aligned with difflib. Equal characters agree.
+    Replacements of equal length are paired as disagreements, and the annotation keeps its
+    label. Annotation characters left without a box are returned as unaligned.
     """
     inside = [b for b in boxes if b.char.strip() and _center_inside(b.points, quad)]
     axis = quad[1] - quad[0]

@@ -39,8 +39,8 @@ def compare_with_engine(
 
     Boxes are paired by IoU. A character outside the engine's vocabulary (a hanzi for an
     English recogniser) gives no verdict. For OCR candidates an unmatched box counts as a
-    disagreement, since the second engine saw no character there; for annotations it gives no
-    verdict, because detectors miss many true characters. ``keep_score`` stores the engine's
+    disagreement, because the second engine saw no character there. For annotations it gives
+    no verdict, because detectors miss many true characters. ``keep_score`` stores the engine's
     score as ``ocr_score`` (used when the engine checks an annotation). Candidates that
     already carry a verdict are returned unchanged.
     """

@@ -56,15 +56,15 @@ def side_lengths(quad: np.ndarray) -> tuple[float, float]:
 
 
 def clip_to_image(quad: np.ndarray, width: int, height: int, clip: bool) -> np.ndarray:
-    """Return a box inside the image, clipping its points or raising BoxError.
+    """Return a clockwise box inside the image, clipping its points or raising BoxError.
 
-    A box entirely outside the image or of zero area is always rejected; a box partly
-    outside is clipped when ``clip`` is true and rejected otherwise.
+    A box entirely outside the image or of zero area is always rejected. A box partly outside
+    is clipped when ``clip`` is true and rejected otherwise.
     """
     if polygon_area(quad) < 1.0:
         raise BoxError("zero_area_box", f"box {quad.round(1).tolist()} has zero area")
     inside = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    overlap, _ = cv2.intersectConvexConvex(order_clockwise(quad), inside)
+    overlap, _ = cv2.intersectConvexConvex(quad, inside)
     if overlap < 1.0:
         raise BoxError(
             "box_outside_image",

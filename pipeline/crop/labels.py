@@ -33,10 +33,11 @@ def label_confidence(
     """Return a label confidence in [0, 1].
 
     Synthetic labels are exact (1.0). An annotation is trusted (1.0) unless an engine read the
-    same box differently (0.5, a case for review). An OCR label scores its recogniser score; a
-    second engine that agrees raises it to ``1 - (1 - s1)(1 - s2)`` and one that disagrees
-    lowers it to ``s1 (1 - s2)``, the chance that only the first is right if the two errors are
-    independent. A second engine that found nothing at the box counts as ``s2 = 0``.
+    same box differently (0.5, a case for review). An OCR label gets its recogniser score s1.
+    A second engine that agrees with score s2 raises it to ``1 - (1 - s1)(1 - s2)``. One that
+    disagrees lowers it to ``s1 (1 - s2)``, the chance that only the first engine is right when
+    the two errors are independent. A second engine that found nothing at the box counts as
+    ``s2 = 0``.
     """
     if label_source == "synthetic":
         return 1.0

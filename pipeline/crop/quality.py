@@ -32,7 +32,7 @@ def contrast(gray: np.ndarray) -> float:
 def phash(gray: np.ndarray) -> int:
     """Return the 64-bit DCT perceptual hash of a grey crop.
 
-    Each bit says whether one of the 8x8 lowest frequencies of the 32x32 DCT is above their
+    Each bit records whether one of the 8x8 lowest frequencies of the 32x32 DCT is above their
     median, so small shifts, noise and re-encoding change few bits.
     """
     small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)

@@ -15,7 +15,6 @@ from pipeline.crop.candidates import Candidate, compare_with_engine, from_engine
 from pipeline.crop.config import CropConfig
 from pipeline.crop.crops import CropSkip, build_row, cut_candidate, full_image_quad
 from pipeline.crop.engines import EngineError
-from pipeline.crop.geometry import order_clockwise
 from pipeline.crop.ocr import CachedEngine, OcrStats
 
 logger = logging.getLogger(__name__)
@@ -125,8 +124,8 @@ class RowProcessor:
                 # A pre-cropped glyph is kept pixel for pixel: no warp, no margin.
                 crop_rgb, quad = image, candidate.quad
             else:
-                crop_rgb, quad = cut_candidate(image, candidate, self.config)
-                if not np.array_equal(quad, order_clockwise(candidate.quad)):
+                crop_rgb, quad, clipped = cut_candidate(image, candidate, self.config)
+                if clipped:
                     result.notes.append(
                         ("box_clipped", f"{name} box {box}", "clipped to the image")
                     )

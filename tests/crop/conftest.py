@@ -8,13 +8,11 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.common.fonts import faces_covering
 from pipeline.common.io import ShardWriter
 from pipeline.crawl.rows import CRAWL_SCHEMA, make_row
-from pipeline.crop.config import CropConfig
 
 PHOTO_SOURCE = {"name": "test-photos", "type": "local", "licence": "test only"}
 GLYPH_SOURCE = {"name": "test-glyphs", "type": "synthetic", "licence": "test only"}
@@ -62,27 +60,6 @@ def write_crawl(directory: Path, rows: list[dict[str, Any]]) -> Path:
         for row in rows:
             writer.write(row)
     return directory
-
-
-@pytest.fixture
-def make_config(tmp_path: Path):
-    """Return a factory of CropConfig that reads and writes under tmp_path; keys override defaults."""
-
-    def factory(**overrides: Any) -> CropConfig:
-        values = {
-            "input_dir": tmp_path / "crawl",
-            "output_dir": tmp_path / "crops",
-            "metrics_path": tmp_path / "metrics" / "crop.json",
-            "cache_dir": tmp_path / "cache",
-            "num_workers": 1,
-            "min_size": 8,
-            "min_sharpness": 0.0,
-            "min_contrast": 0.0,
-        }
-        values.update(overrides)
-        return CropConfig(**values)
-
-    return factory
 
 
 def vertical_line_photo(text: str, cell: int = 48) -> tuple[bytes, list[list[float]]]:

@@ -36,7 +36,8 @@ def test_rapidocr_char_boxes_sensible(bank_boxes):
     for box in han:
         box_width, box_height = side_lengths(box.points)
         # The sign's large characters are about 45 px square in this 489x375 photo.
-        assert 30 < box_width < 70 and 30 < box_height < 70, (box.char, box.points.tolist())
+        assert 30 < box_width < 70, (box.char, box.points.tolist())
+        assert 30 < box_height < 70, (box.char, box.points.tolist())
         assert (
             (box.points >= 0).all()
             and (box.points[:, 0] <= width).all()

@@ -66,7 +66,7 @@ def photo_rows(realdata):
 
 @pytest.fixture(scope="module")
 def stage_run(tmp_path_factory, photo_rows):
-    """Run the stage once (cold cache) and return (config factory values, metrics, crops)."""
+    """Run the stage once with a cold cache and return (root folder, metrics, crop rows)."""
     root = tmp_path_factory.mktemp("stage")
     write_crawl(root / "crawl", photo_rows)
     config = _config(root)
