@@ -107,50 +107,59 @@ class TokenMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Reject request bodies larger than ``max_bytes`` with HTTP 413."""
+    """Reject request bodies larger than ``max_bytes`` with HTTP 413.
+
+    A body sent without Content-Length (chunked) is read here up to the limit and then passed on,
+    because an error raised while the app reads it would turn into a generic HTTP 400.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    def _too_large(self) -> str:
-        return f"request body larger than {self.max_bytes} bytes; send fewer crops per request"
+    async def _reject(self, send: Send) -> None:
+        detail = f"request body larger than {self.max_bytes} bytes; send fewer crops per request"
+        await send_json(send, 413, detail)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", []))
-        length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await send_json(send, 413, self._too_large())
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await self._reject(send)
+                return
+            await self.app(scope, receive, send)
             return
+        chunks = []
         received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started |= message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLargeError:
-            if not response_started:
-                await send_json(send, 413, self._too_large())
+            if message["type"] != "http.request":
+                return  # the client disconnected before sending the whole body
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                await self._reject(send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
 
-class BodyTooLargeError(Exception):
-    """Raised while streaming a request body (without Content-Length) past the limit."""
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """Return a receive callable that yields ``body`` once, then defers to ``receive``."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class RedactTokenFilter(logging.Filter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -315,3 +316,25 @@ def test_access_log_redacts_token() -> None:
 
 def test_dataset_name_and_groups(client: TestClient) -> None:
     assert client.get("/api/dataset").json() == {"name": "el-fgvc", "groups": 2}
+
+
+def test_chunked_body_size_limit(client: TestClient) -> None:
+    def chunked(body: dict):
+        data = json.dumps(body).encode()
+        for start in range(0, len(data), 10_000):
+            yield data[start : start + 10_000]
+
+    items = [{"crop_id": f"{i:016x}", "base_version": 0} for i in range(6000)]
+    large = {"annotator": "alice", "action": "confirm", "items": items}
+    headers = {"Content-Type": "application/json"}
+    response = client.post("/api/decisions", content=chunked(large), headers=headers)
+    assert response.status_code == 413
+    assert "larger than 262144 bytes" in response.json()["detail"]
+    small = {
+        "annotator": "alice",
+        "action": "confirm",
+        "items": [{"crop_id": first_crop(client)["crop_id"], "base_version": 0}],
+    }
+    response = client.post("/api/decisions", content=chunked(small), headers=headers)
+    assert response.status_code == 200
+    assert response.json()["crops"][0]["status"] == "confirmed"

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from labeling_ui.__main__ import resolve_overrides_path
 from labeling_ui.store import LabelStore
+from pipeline.common.params import DEFAULT_PARAMS_PATH, ParamsError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,3 +82,14 @@ def test_public_host_needs_token(dataset_dir: Path, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "binding to 0.0.0.0 exposes the server beyond this machine" in result.stderr
     assert not (tmp_path / "labels.db").exists()
+
+
+def test_overrides_path_from_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("export:\n  overrides_path: decisions/overrides.tsv\n", encoding="utf-8")
+    assert resolve_overrides_path(Path("x.tsv"), params) == Path("x.tsv")
+    assert resolve_overrides_path(None, params) == Path("decisions/overrides.tsv")
+    with pytest.raises(ParamsError, match="params file not found"):
+        resolve_overrides_path(None, tmp_path / "missing.yaml")
+    monkeypatch.chdir(tmp_path / "..")
+    assert resolve_overrides_path(None, DEFAULT_PARAMS_PATH) == Path("labels/overrides.tsv")
