@@ -35,6 +35,15 @@ def load_predictions(path: Path | None) -> dict[str, Prediction]:
     """Read ``crop_id, predicted, score`` rows written by the evaluate stage, if the file exists."""
     if path is None or not path.is_file():
         return {}
+    missing = sorted({"crop_id", "predicted", "score"} - set(pq.read_schema(path).names))
+    if missing:
+        logger.warning(
+            "ignored the predictions in %s: columns %s are missing; expected crop_id, predicted, "
+            "score, so the suspicion order leaves out the model signal",
+            path,
+            missing,
+        )
+        return {}
     table = pq.read_table(path, columns=["crop_id", "predicted", "score"]).to_pydict()
     predictions = {
         crop_id: Prediction(str(predicted), float(score))

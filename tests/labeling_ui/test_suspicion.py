@@ -72,3 +72,9 @@ def test_load_predictions(tmp_path: Path) -> None:
     pq.write_table(table, path)
     assert load_predictions(path) == {"a": Prediction("0", 0.7), "b": Prediction("O", 0.9)}
     assert load_predictions(tmp_path / "missing.parquet") == {}
+
+
+def test_predictions_without_columns_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "predictions.parquet"
+    pq.write_table(pa.table({"crop_id": ["a"], "logits": [[0.1, 0.9]]}), path)
+    assert load_predictions(path) == {}
