@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.common.params import ParamsError, load_params
+from pipeline.common.params import ParamsError, deep_merge, load_params
 from pipeline.crop.__main__ import main
 from pipeline.crop.config import CropConfig
 
@@ -58,3 +58,11 @@ def test_cli_reports_missing_crawl_dir(tmp_path, caplog):
     with caplog.at_level(logging.ERROR):
         assert main(["--params", str(path)]) == 1
     assert "shard directory not found" in caplog.text
+
+
+def test_real_profile_crop_section_valid(repo_root):
+    base = load_params(repo_root / "params.yaml")["crop"]
+    profile = yaml.safe_load((repo_root / "profiles" / "real.yaml").read_text(encoding="utf-8"))["crop"]
+    config = CropConfig.from_params(deep_merge(base, profile))
+    assert config.engine == "rapidocr"
+    assert config.near_duplicate_action == "drop"

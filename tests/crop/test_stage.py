@@ -285,7 +285,7 @@ def test_near_duplicates_marked_and_kept(tmp_path):
 
 
 def test_crawl_schema_matches_contract():
-    # The crop stage reads these columns; a renamed crawl column would surface here first.
+    # The crop stage reads these columns, so a renamed crawl column fails here first.
     assert {"sha256", "image", "kind", "label", "annotations", "synthetic"} <= set(
         CRAWL_SCHEMA.names
     )
