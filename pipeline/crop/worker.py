@@ -28,6 +28,7 @@ class RowResult:
     crops: list[dict[str, Any]] = field(default_factory=list)
     skips: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[tuple[str, str, str]] = field(default_factory=list)
+    crop_ids: set[str] = field(default_factory=set)
     ocr: OcrStats = field(default_factory=OcrStats)
 
 
@@ -68,6 +69,17 @@ class RowProcessor:
         return result
 
     def process(self, row: dict[str, Any], result: RowResult, name: str) -> None:
+        kind = row.get("kind")
+        if kind not in ("photo", "glyph"):
+            result.skips.append(
+                ("unknown_kind", name, f"kind is {kind!r}, expected 'photo' or 'glyph'")
+            )
+            return
+        if kind == "glyph" and not row.get("label"):
+            result.skips.append(
+                ("missing_label", name, "a glyph row needs its character in 'label'")
+            )
+            return
         try:
             image = np.asarray(decode_image(row["image"], self.config.max_pixels, name=name))
         except ImageDecodeError as error:
@@ -89,7 +101,7 @@ class RowProcessor:
         if row.get("kind") == "glyph":
             height, width = image.shape[:2]
             source = "synthetic" if row.get("synthetic") else "annotation"
-            return [Candidate(full_image_quad(width, height), row.get("label") or "", source)]
+            return [Candidate(full_image_quad(width, height), row["label"], source)]
         sha256 = row["sha256"]
         bgr = np.ascontiguousarray(image[:, :, ::-1])  # the engines expect OpenCV's BGR order
         if row.get("annotations") is None:
@@ -134,9 +146,10 @@ class RowProcessor:
             result.skips.append((error.reason, f"{name} box {box}", str(error)))
             return
         # Two annotations of one character (a char box and a line split) give the same crop_id.
-        if any(kept["crop_id"] == crop["crop_id"] for kept in result.crops):
+        if crop["crop_id"] in result.crop_ids:
             result.skips.append(
                 ("duplicate_box", f"{name} box {box}", f"a second {crop['label']!r} at this box")
             )
             return
         result.crops.append(crop)
+        result.crop_ids.add(crop["crop_id"])

@@ -62,7 +62,9 @@ def test_cli_reports_missing_crawl_dir(tmp_path, caplog):
 
 def test_real_profile_crop_section_valid(repo_root):
     base = load_params(repo_root / "params.yaml")["crop"]
-    profile = yaml.safe_load((repo_root / "profiles" / "real.yaml").read_text(encoding="utf-8"))["crop"]
+    profile = yaml.safe_load((repo_root / "profiles" / "real.yaml").read_text(encoding="utf-8"))[
+        "crop"
+    ]
     config = CropConfig.from_params(deep_merge(base, profile))
     assert config.engine == "rapidocr"
     assert config.near_duplicate_action == "drop"

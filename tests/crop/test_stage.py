@@ -241,6 +241,8 @@ def test_glyph_rows_filters_and_near_duplicates(tmp_path):
         glyph_row(png_bytes(sharp[:6, :6]), "tiny.png", "O"),
         glyph_row(png_bytes(sharp), "two.png", "OO"),
         glyph_row(png_bytes(sharp), "comma.png", ","),
+        glyph_row(png_bytes(sharp), "unlabelled.png", None),
+        {**glyph_row(png_bytes(sharp), "video.png", "O"), "kind": "video"},
     ]
     # Identical bytes share a sha256; give each row its own so none is dropped as a duplicate source.
     for index, row in enumerate(rows):
@@ -260,10 +262,12 @@ def test_glyph_rows_filters_and_near_duplicates(tmp_path):
     assert metrics["skipped"] == {
         "blurred": 1,
         "low_contrast": 1,
+        "missing_label": 1,
         "near_duplicate": 1,
         "not_single_character": 1,
         "space_or_punctuation_label": 1,
         "too_small": 1,
+        "unknown_kind": 1,
     }
     assert metrics["ocr"]["engines_created"] == 0
     glyph = next(c for c in crops if c["uri"] == "o.png")
