@@ -124,20 +124,45 @@ def evaluate_script(
     return report, references
 
 
-def run_script(
-    script: str, chars: list[str], faces: list, params: dict, skips: SkipCounter
-) -> tuple[list[dict], dict, dict]:
-    """Mine one script: render, embed from each source, search, group and evaluate."""
-    size = int(params.get("glyph_size", 64))
-    max_faces = int(params.get("max_fonts_per_char", 5))
-    order = preferred_faces((params.get("fonts") or {}).get(script) or [], faces)
-    renderings = render_all(chars, order, max_faces, size, skips)
+def mine_source(
+    script: str,
+    src_chars: list[str],
+    x: np.ndarray,
+    renderings: dict[str, list[np.ndarray]],
+    params: dict,
+) -> tuple[dict, list[list[str]], set[frozenset[str]]]:
+    """Search, group and evaluate one source's embeddings; return its report and groups."""
     k = int(params.get("k", 10))
     rerank_config = params.get("rerank") or {}
     search_k = max(k, int(rerank_config.get("candidates", 20)))
+    D, I, info = neighbours(x, params, search_k)
+
+    ranking = ranking_from_knn(src_chars, I, search_k)
+    groups, curated = mine_groups(src_chars, D[:, : k + 1], I[:, : k + 1], script, params)
+    report, references = evaluate_script(script, src_chars, ranking, groups, params)
+
+    if rerank_config.get("enabled", False):
+        reranked = rerank_ranking(src_chars, D, I, renderings, rerank_config)
+        ks = [int(v) for v in params.get("eval_k", [1, 5, 10])]
+        report["ncd_reranked_ranking"] = evaluate_ranking(reranked, references, ks)
+    report.update(info, characters=len(src_chars), groups_count=len(groups))
+    return report, groups, curated
+
+
+def run_script(
+    script: str, chars: list[str], faces: list, params: dict, skips: SkipCounter
+) -> tuple[list[dict], dict, dict]:
+    """Mine one script: render, embed from each source, search, group and evaluate.
+
+    The groups come from the first listed source that yields at least two embeddings.
+    """
+    order = preferred_faces((params.get("fonts") or {}).get(script) or [], faces)
+    max_faces = int(params.get("max_fonts_per_char", 5))
+    renderings = render_all(chars, order, max_faces, int(params.get("glyph_size", 64)), skips)
     metrics: dict = {"candidates": len(chars), "rendered": len(renderings), "sources": {}}
+
     primary = None
-    for position, source in enumerate(params.get("embeddings") or ["pixel"]):
+    for source in params.get("embeddings") or ["pixel"]:
         started = time.perf_counter()
         src_chars, x = compute_source(source, renderings, params, skips)
         if len(src_chars) < 2:
@@ -145,20 +170,13 @@ def run_script(
                 "%s: source %s has %d characters; skipped", script, source, len(src_chars)
             )
             continue
-        D, I, info = neighbours(x, params, search_k)
-        ranking = ranking_from_knn(src_chars, I, search_k)
-        groups, curated = mine_groups(src_chars, D[:, : k + 1], I[:, : k + 1], script, params)
-        report, references = evaluate_script(script, src_chars, ranking, groups, params)
-        if rerank_config.get("enabled", False):
-            reranked = rerank_ranking(src_chars, D, I, renderings, rerank_config)
-            ks = [int(v) for v in params.get("eval_k", [1, 5, 10])]
-            report["ncd_reranked_ranking"] = evaluate_ranking(reranked, references, ks)
-        report.update(info, characters=len(src_chars), groups_count=len(groups))
+        report, groups, curated = mine_source(script, src_chars, x, renderings, params)
         report["seconds"] = round(time.perf_counter() - started, 2)
         metrics["sources"][source] = report
-        if position == 0:
+        if primary is None:
             primary = (src_chars, x, groups, curated)
         logger.info("%s/%s: %d characters, %d groups", script, source, len(src_chars), len(groups))
+
     if primary is None:
         return [], metrics, renderings
     return group_records(script, *primary), metrics, renderings
