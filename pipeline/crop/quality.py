@@ -23,9 +23,12 @@ def sharpness(gray: np.ndarray) -> float:
 def contrast(gray: np.ndarray) -> float:
     """Return the spread between the 5th and 95th grey-level percentiles, in [0, 1].
 
-    Percentiles instead of min/max keep a few noisy pixels from passing a flat crop.
+    Percentiles instead of min/max keep a few noisy pixels from passing a flat crop. They are
+    nearest-rank percentiles read from the 256-bin histogram, several times faster than
+    ``np.percentile`` on a crop-sized uint8 array.
     """
-    low, high = np.percentile(gray, [5, 95])
+    cumulative = np.cumsum(np.bincount(gray.ravel(), minlength=256))
+    low, high = np.searchsorted(cumulative, [0.05 * cumulative[-1], 0.95 * cumulative[-1]])
     return float(high - low) / 255.0
 
 
@@ -36,8 +39,9 @@ def phash(gray: np.ndarray) -> int:
     median, so small shifts, noise and re-encoding change few bits.
     """
     small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
-    low = cv2.dct(small)[:8, :8]
-    bits = (low > np.median(low)).flatten()
+    low = cv2.dct(small)[:8, :8].flatten()
+    middle = np.sort(low)[31:33]  # the median of 64 values, without np.median's overhead
+    bits = low > middle.mean()
     return int(np.packbits(bits).view(">u8")[0])
 
 
