@@ -85,23 +85,17 @@ def _cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def main() -> None:
-    args = parse_args()
-    logging.basicConfig(level="WARNING")
-    os.environ.setdefault("GLYPH_PROGRESS", "0")
-    with tempfile.TemporaryDirectory(prefix="bench-crop-") as tmp:
-        root = Path(tmp)
-        photos = write_photo_shards(Path(args.realdata), root / "crawl", args.limit)
-        config = CropConfig(
-            input_dir=root / "crawl",
-            output_dir=root / "crops",
-            metrics_path=root / "crop.json",
-            cache_dir=root / "cache",
-            num_workers=args.workers,
-            engine=args.engine,
-        )
-        cold, cold_wall, cold_cpu = timed_run(config)
-        warm, warm_wall, warm_cpu = timed_run(config)
+def summarize(
+    args: argparse.Namespace,
+    photos: int,
+    cold: dict,
+    cold_wall: float,
+    cold_cpu: float,
+    warm: dict,
+    warm_wall: float,
+    warm_cpu: float,
+) -> dict:
+    """Return the benchmark figures of a cold and a warm run."""
     ocr = cold["ocr"]
     # CPU shares are reported because other jobs on a shared VM stretch wall times. Engine
     # loading counts as time beyond inference. Summed OCR wall time exceeds the run's wall time
@@ -133,7 +127,31 @@ def main() -> None:
     if args.workers <= 1:
         beyond_ocr_wall = cold_wall - ocr["seconds"]
         result["beyond_ocr_wall_share"] = round(beyond_ocr_wall / cold_wall, 4)
-    print(json.dumps(result, indent=2))
+    return result
+
+
+def main() -> None:
+    args = parse_args()
+    logging.basicConfig(level="WARNING")
+    os.environ.setdefault("GLYPH_PROGRESS", "0")
+    with tempfile.TemporaryDirectory(prefix="bench-crop-") as tmp:
+        root = Path(tmp)
+        photos = write_photo_shards(Path(args.realdata), root / "crawl", args.limit)
+        config = CropConfig(
+            input_dir=root / "crawl",
+            output_dir=root / "crops",
+            metrics_path=root / "crop.json",
+            cache_dir=root / "cache",
+            num_workers=args.workers,
+            engine=args.engine,
+        )
+        cold, cold_wall, cold_cpu = timed_run(config)
+        warm, warm_wall, warm_cpu = timed_run(config)
+    print(
+        json.dumps(
+            summarize(args, photos, cold, cold_wall, cold_cpu, warm, warm_wall, warm_cpu), indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def encode_crop_png(crop_rgb: np.ndarray) -> bytes:
     ok, buffer = cv2.imencode(".png", crop_rgb[:, :, ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:
         raise CropSkip(
-            "png_encode_failed", f"OpenCV could not encode a {crop_rgb.shape} crop as PNG"
+            "png_encode_failed", f"OpenCV failed to encode a crop of shape {crop_rgb.shape} as PNG"
         )
     return buffer.tobytes()
 
