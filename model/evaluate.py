@@ -84,7 +84,9 @@ def evaluate_model(
         {
             "split": split,
             "backbone": meta["backbone"],
-            "classes_absent_from_train": data.classes_missing_from("train"),
+            # A string and a count, because `dvc metrics show` drops list values.
+            "classes_absent_from_train": "".join(data.classes_missing_from("train")),
+            "num_classes_absent_from_train": len(data.classes_missing_from("train")),
         }
     )
     draw_plots(name, network, data, evaluated, y_pred, plots_dir, settings)

@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.seed is not None:
         params["seed"] = args.seed
     rank, world_size = distributed.init_from_env()
+    if int(params.get("num_threads") or 0) > 0:
+        torch.set_num_threads(int(params["num_threads"]))
     torch.use_deterministic_algorithms(True)
     data = load_glyph_data(args.data_dir or args.dataset, int(params["image_size"]))
     root = Path(args.output_dir or params["output_dir"]) / args.dataset

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
-import json
 from pathlib import Path
 
 import datasets
@@ -108,17 +106,12 @@ def write_dataset(path: Path, rows_by_split: dict[str, list[dict]]) -> Path:
     features = default_features(
         sorted({r["label"] for r in all_rows}), sorted({r["group"] for r in all_rows})
     )
-    # datasets keys its Arrow cache on shard names, so names carry a content hash (as the export
-    # stage's names do) and a changed test dataset never loads a stale cache.
-    digest = hashlib.sha256(json.dumps(sorted(r["crop_id"] for r in all_rows)).encode())
-    digest.update(json.dumps(features.to_dict(), sort_keys=True).encode())
     data_files = []
     for split, rows in rows_by_split.items():
         columns = {name: [row[name] for row in rows] for name in features}
         dataset = datasets.Dataset.from_dict(columns, features=features)
         (path / "data").mkdir(parents=True, exist_ok=True)
-        name = f"{split}-{digest.hexdigest()[:12]}-00000-of-00001.parquet"
-        dataset.to_parquet(str(path / "data" / name))
+        dataset.to_parquet(str(path / "data" / f"{split}-00000-of-00001.parquet"))
         data_files.append({"split": split, "path": f"data/{split}-*.parquet"})
     card = {"configs": [{"config_name": "default", "data_files": data_files}]}
     (path / "README.md").write_text(
