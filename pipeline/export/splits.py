@@ -3,7 +3,7 @@
 Sources are the nodes of a union-find. Two sources are joined when they share a near-duplicate
 crop (perceptual hashes within ``phash_max_distance`` bits), so a photo re-posted under another
 hash stays on one side. Each connected component then goes whole to one split, chosen greedily
-to keep every class close to the target split fractions.
+to keep every class, real and synthetic crops apart, close to the target split fractions.
 """
 
 from __future__ import annotations
@@ -91,26 +91,39 @@ def assign_splits(
 ) -> tuple[pd.Series, int]:
     """Return the split of each crop and the number of near-duplicate links between sources.
 
-    Components are placed largest first, each into the split whose per-class counts are
-    furthest below the target fractions, so classes stay stratified where the components
-    allow it. Ties and equal-size components are ordered by a seeded hash, not input order.
+    Components are placed largest first. Each goes to the split that lacks the most of the
+    component's strata relative to its target fraction, and ties go to the split that is least
+    full. A stratum is a class, counted apart for real and synthetic crops, so the few real
+    crops of a class are spread over the splits instead of following the many rendered ones.
+    Equal-size components are ordered by a seeded hash, not by input order.
     """
     names = _check_fractions(fractions)
     targets = np.array([fractions[name] for name in names])
+    capacity = targets * max(len(crops), 1)
     components, links = source_components(crops, max_distance)
-    class_ids, classes = pd.factorize(crops["label"], sort=True)
-    totals = np.bincount(class_ids, minlength=len(classes)).astype(float)
-    assigned = np.zeros((len(names), len(classes)))
+    strata_ids, strata = pd.factorize(_strata(crops), sort=True)
+    totals = np.bincount(strata_ids, minlength=len(strata)).astype(float)
+    assigned = np.zeros((len(names), len(strata)))
+    filled = np.zeros(len(names))
     split_of_component: dict[str, str] = {}
-    for component, members in _ordered_components(class_ids, components, seed):
+    for component, members in _ordered_components(strata_ids, components, seed):
         present, counts = np.unique(members, return_counts=True)
-        # Shortfall of each split for this component's classes, weighted by their crop counts.
-        shortfall = targets[:, None] * totals[present] - assigned[:, present]
-        deficits = np.clip(shortfall, 0, None) @ counts
-        chosen = max(range(len(names)), key=lambda i: (deficits[i], targets[i]))
+        shortfall = np.clip(targets[:, None] * totals[present] - assigned[:, present], 0, None)
+        # Rounded so that equal shares compare equal despite floating-point noise.
+        relative = np.round((shortfall @ counts) / targets, 6)
+        chosen = max(
+            range(len(names)), key=lambda i: (relative[i], -filled[i] / capacity[i], targets[i])
+        )
         assigned[chosen, present] += counts
+        filled[chosen] += counts.sum()
         split_of_component[component] = names[chosen]
     return components.map(split_of_component), links
+
+
+def _strata(crops: pd.DataFrame) -> pd.Series:
+    """Return the stratification key of each crop: its label, plus whether it is synthetic."""
+    synthetic = crops["synthetic"].astype(bool) if "synthetic" in crops else False
+    return crops["label"].astype(str) + np.where(synthetic, " synthetic", " real")
 
 
 def _check_fractions(fractions: dict[str, float]) -> list[str]:
@@ -125,11 +138,11 @@ def _check_fractions(fractions: dict[str, float]) -> list[str]:
     return [name for name in SPLIT_NAMES if fractions.get(name, 0) > 0]
 
 
-def _ordered_components(class_ids: np.ndarray, components: pd.Series, seed: int):
-    """Yield (component, class ids of its crops), largest component first, ties by seeded hash."""
+def _ordered_components(strata_ids: np.ndarray, components: pd.Series, seed: int):
+    """Yield (component, stratum ids of its crops), largest first, ties by seeded hash."""
     grouped: dict[str, list[int]] = {}
-    for component, class_id in zip(components, class_ids, strict=True):
-        grouped.setdefault(component, []).append(int(class_id))
+    for component, stratum_id in zip(components, strata_ids, strict=True):
+        grouped.setdefault(component, []).append(int(stratum_id))
 
     def order(key: str) -> tuple[int, str]:
         tiebreak = hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()

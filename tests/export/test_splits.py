@@ -114,3 +114,19 @@ def test_leakage_report_counts_split_sources():
         "near_duplicate_pairs_across_splits": 1,
         "near_duplicate_pairs": 1,
     }
+
+
+def test_real_photos_spread_over_splits():
+    rows = []
+    for label in "abcde":
+        for i in range(30):
+            rows.append((f"{label}{i}", label, f"render-{label}-{i}", True))
+        for photo in range(5):
+            rows.append((f"{label}-photo{photo}", label, f"photo-{photo}", False))
+    crops = pd.DataFrame(rows, columns=["crop_id", "label", "source_sha256", "synthetic"])
+    rng = np.random.default_rng(0)
+    crops["phash"] = [f"{int(v):016x}" for v in rng.integers(0, 2**62, size=len(crops))]
+    fractions = {"train": 0.6, "validation": 0.2, "test": 0.2}
+    crops["split"], _ = assign_splits(crops, fractions, 0, seed=0)
+    photos = crops[~crops["synthetic"]].groupby("source_sha256")["split"].first()
+    assert photos.value_counts().to_dict() == {"train": 3, "validation": 1, "test": 1}
