@@ -13,6 +13,7 @@ from pipeline.export.hub import PushError, push_to_hub
 from pipeline.export.stage import run_export
 
 logger = logging.getLogger("pipeline.export")
+DATASET_DIRS = ("rcc-fgvc", "el-fgvc")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -36,11 +37,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--dataset",
         type=Path,
         metavar="DIR",
-        help="exported dataset directory to push, e.g. rcc-fgvc (required with --push-to-hub)",
+        help="exported dataset directory to push (default: the repository name when it is "
+        "rcc-fgvc or el-fgvc)",
     )
     args = parser.parse_args(argv)
     if args.push_to_hub and args.dataset is None:
-        parser.error("--push-to-hub needs --dataset DIR (for example --dataset rcc-fgvc)")
+        name = args.push_to_hub.rsplit("/", 1)[-1]
+        if name not in DATASET_DIRS:
+            parser.error(
+                f"cannot tell which dataset to push to {args.push_to_hub}; "
+                "add --dataset DIR (for example --dataset rcc-fgvc)"
+            )
+        args.dataset = Path(name)
     return args
 
 

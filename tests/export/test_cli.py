@@ -27,10 +27,12 @@ def test_help_lists_options(repo_root):
     assert "--push-to-hub REPO_ID" in result.stdout
 
 
-def test_push_needs_dataset_argument(capsys):
+def test_push_dataset_from_repo_name(capsys):
+    args = export_main.parse_args(["--push-to-hub", "me/rcc-fgvc"])
+    assert args.dataset == Path("rcc-fgvc")
     with pytest.raises(SystemExit):
-        export_main.parse_args(["--push-to-hub", "me/rcc-fgvc"])
-    assert "--push-to-hub needs --dataset DIR" in capsys.readouterr().err
+        export_main.parse_args(["--push-to-hub", "me/glyphs"])
+    assert "cannot tell which dataset to push to me/glyphs" in capsys.readouterr().err
 
 
 def test_push_rejects_non_export(tmp_path):
