@@ -47,6 +47,7 @@ def cnn_source(
         learning_rate=float(config.get("learning_rate", 1e-3)),
         temperature=float(config.get("temperature", 0.05)),
         seed=seed,
+        input_size=int(config.get("input_size", 32)),
     )
     return mean_embeddings(renderings, lambda images: encode(model, images))
 
