@@ -189,7 +189,7 @@ def run_grid(args: argparse.Namespace) -> dict:
     params["hard_negative_ratio"] = args.hard_negative_ratio
     work = Path(args.work_dir)
     dataset = build_chars74k_dataset(Path(args.chars74k), work / "el-fgvc-chars74k")
-    data = load_glyph_data(dataset, args.image_size)
+    data = load_glyph_data(dataset, args.image_size, bool(params.get("grayscale", False)))
     test = data.splits["test"]
     runs = []
     for name in args.models:

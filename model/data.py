@@ -99,13 +99,15 @@ def load_hf_dataset(path: str | Path, cache_dir: str | Path) -> datasets.Dataset
     return loaded
 
 
-def load_glyph_data(path: str | Path, image_size: int) -> GlyphData:
+def load_glyph_data(path: str | Path, image_size: int, grayscale: bool = False) -> GlyphData:
     """Decode every split of a dataset at ``image_size`` pixels, skipping unreadable images."""
     with tempfile.TemporaryDirectory(prefix="glyph-datasets-") as cache_dir:
-        return decode_dataset(load_hf_dataset(path, cache_dir), image_size)
+        return decode_dataset(load_hf_dataset(path, cache_dir), image_size, grayscale)
 
 
-def decode_dataset(loaded: datasets.DatasetDict, image_size: int) -> GlyphData:
+def decode_dataset(
+    loaded: datasets.DatasetDict, image_size: int, grayscale: bool = False
+) -> GlyphData:
     """Decode loaded splits into tensors and find each class's group by majority over all rows."""
     features = loaded["train"].features
     class_names = list(features["label"].names)
@@ -119,7 +121,7 @@ def decode_dataset(loaded: datasets.DatasetDict, image_size: int) -> GlyphData:
             splits[name] = empty_split(image_size)
             continue
         rows = loaded[name].cast_column("image", datasets.Image(decode=False))
-        splits[name] = decode_split(rows, name, image_size, skips)
+        splits[name] = decode_split(rows, name, image_size, skips, grayscale)
         for label, group in zip(rows["label"], rows["group"], strict=True):
             group_votes[label][group] += 1
     skips.log_summary()
@@ -147,14 +149,16 @@ def empty_split(image_size: int) -> Split:
     )
 
 
-def decode_split(rows: datasets.Dataset, split: str, image_size: int, skips: SkipCounter) -> Split:
+def decode_split(
+    rows: datasets.Dataset, split: str, image_size: int, skips: SkipCounter, grayscale: bool = False
+) -> Split:
     """Decode the image bytes of one split into a uint8 tensor, one skip per unreadable image."""
     arrays, labels, crop_ids = [], [], []
     has_crop_id = "crop_id" in rows.column_names
     for index, row in enumerate(rows):
         item = row["crop_id"] if has_crop_id else f"{split}[{index}]"
         try:
-            arrays.append(to_square_array(row["image"], image_size, str(item)))
+            arrays.append(to_square_array(row["image"], image_size, str(item), grayscale))
         except ImageDecodeError as error:
             skips.skip("undecodable_image", item, str(error))
             continue
@@ -166,7 +170,9 @@ def decode_split(rows: datasets.Dataset, split: str, image_size: int, skips: Ski
     return Split(images, torch.tensor(labels, dtype=torch.int64), crop_ids)
 
 
-def to_square_array(image: dict | bytes | Image.Image, image_size: int, name: str) -> np.ndarray:
+def to_square_array(
+    image: dict | bytes | Image.Image, image_size: int, name: str, grayscale: bool = False
+) -> np.ndarray:
     """Decode one image (datasets' ``{"bytes", "path"}`` dict, bytes or PIL) to ``[S, S, 3]`` uint8."""
     if isinstance(image, Image.Image):
         pil = image.convert("RGB")
@@ -175,6 +181,9 @@ def to_square_array(image: dict | bytes | Image.Image, image_size: int, name: st
         if data is None and isinstance(image, dict) and image.get("path"):
             data = Path(image["path"]).read_bytes()
         pil = decode_image(data or b"", name=name)
+    if grayscale:
+        # A glyph is its shape. Without colour, a small net cannot fit the background instead.
+        pil = pil.convert("L").convert("RGB")
     # Glyph crops are close to square, so a plain resize keeps the strokes that matter.
     return np.asarray(
         pil.resize((image_size, image_size), Image.Resampling.BICUBIC), dtype=np.uint8

@@ -99,7 +99,9 @@ class Trainer:
         self.fingerprint = fingerprint
         self.rank = rank
         self.world_size = world_size
-        self.augment = build_augment(float(params["augment_strength"]))
+        self.augment = build_augment(
+            float(params["augment_strength"]), float(params.get("invert_probability", 0.0))
+        )
         train = data.splits["train"]
         self.sampler = PairSampler(
             train.labels.numpy(),

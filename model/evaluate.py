@@ -68,7 +68,7 @@ def evaluate_model(
 ) -> dict[str, Any]:
     """Score one checkpoint on ``split`` and draw its plots; return the metrics record."""
     meta = read_checkpoint(checkpoint)["meta"]
-    data = load_glyph_data(data_dir, int(meta["image_size"]))
+    data = load_glyph_data(data_dir, int(meta["image_size"]), bool(meta.get("grayscale", False)))
     network, meta = load_model(checkpoint, class_names=data.class_names)
     evaluated = data.splits[split]
     if len(evaluated) == 0:

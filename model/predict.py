@@ -39,7 +39,8 @@ def predict_files(
     names, arrays = [], []
     for path in paths:
         try:
-            arrays.append(to_square_array(Path(path).read_bytes(), int(meta["image_size"]), path))
+            size, grayscale = int(meta["image_size"]), bool(meta.get("grayscale", False))
+            arrays.append(to_square_array(Path(path).read_bytes(), size, path, grayscale))
             names.append(path)
         except (OSError, ImageDecodeError) as error:
             skips.skip("unreadable_image", path, str(error))

@@ -62,6 +62,7 @@ def model_metadata(name: str, params: dict[str, Any], data: GlyphData) -> dict[s
         "backbone": params["backbone"],
         "backbone_kwargs": params.get("backbone_kwargs") or {},
         "image_size": int(params["image_size"]),
+        "grayscale": bool(params.get("grayscale", False)),
         "class_names": data.class_names,
         "group_names": data.group_names,
         "class_to_group": data.class_to_group.tolist(),
@@ -131,7 +132,11 @@ def main(argv: list[str] | None = None) -> None:
     if int(params.get("num_threads") or 0) > 0:
         torch.set_num_threads(int(params["num_threads"]))
     torch.use_deterministic_algorithms(True)
-    data = load_glyph_data(args.data_dir or args.dataset, int(params["image_size"]))
+    data = load_glyph_data(
+        args.data_dir or args.dataset,
+        int(params["image_size"]),
+        bool(params.get("grayscale", False)),
+    )
     root = Path(args.output_dir or params["output_dir"]) / args.dataset
     try:
         for name in args.models or params["models"]:

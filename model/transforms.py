@@ -12,8 +12,12 @@ MEAN = (0.5, 0.5, 0.5)
 STD = (0.5, 0.5, 0.5)
 
 
-def build_augment(strength: float = 1.0) -> v2.Compose:
-    """Return a per-image augmentation for ``[3, S, S]`` uint8 tensors (geometry, light, colour)."""
+def build_augment(strength: float = 1.0, invert_probability: float = 0.0) -> v2.Compose:
+    """Return a per-image augmentation for ``[3, S, S]`` uint8 tensors (geometry, light, colour).
+
+    ``invert_probability`` swaps ink and paper, since signs print light text on dark as often as
+    dark text on light.
+    """
     return v2.Compose(
         [
             v2.RandomAffine(
@@ -26,6 +30,7 @@ def build_augment(strength: float = 1.0) -> v2.Compose:
                 brightness=0.3 * strength, contrast=0.3 * strength, saturation=0.3 * strength
             ),
             v2.RandomGrayscale(p=0.2),
+            v2.RandomInvert(p=invert_probability),
         ]
     )
 

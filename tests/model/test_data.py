@@ -53,3 +53,9 @@ def test_missing_group_column_is_rejected(glyph_dataset, tmp_path):
 def test_missing_folder_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the export stage first"):
         load_glyph_data(tmp_path / "absent", 16)
+
+
+def test_grayscale_decoding_equalises_channels(glyph_dataset):
+    images = load_glyph_data(glyph_dataset, 16, grayscale=True).splits["test"].images
+    assert (images[:, 0] == images[:, 1]).all()
+    assert (images[:, 1] == images[:, 2]).all()
