@@ -160,16 +160,47 @@ def synthetic_vectors(n: int, d: int, seed: int = 0) -> np.ndarray:
     return l2_normalize(x)
 
 
-def time_graph(x: np.ndarray, args: argparse.Namespace) -> dict:
-    """Time the full kNN graph with FAISS and estimate exact blocked numpy from a query sample."""
-    k = args.k
-    n = len(x)
-    sample = np.sort(np.random.default_rng(0).choice(n, min(args.exact_queries, n), replace=False))
+def time_exact(x: np.ndarray, sample: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
+    """Return exact ids of the sampled queries and the (wall, CPU) seconds scaled to all rows."""
     wall, cpu = time.perf_counter(), time.process_time()
     _, exact_ids = exact_knn_blocked(x, x[sample], k)
-    scale = n / len(sample)
+    scale = len(x) / len(sample)
     exact_wall = (time.perf_counter() - wall) * scale
     exact_cpu = (time.process_time() - cpu) * scale
+    logger.info("exact numpy estimate: %.0f s wall, %.0f s CPU", exact_wall, exact_cpu)
+    return exact_ids, exact_wall, exact_cpu
+
+
+def time_setting(x: np.ndarray, setting: str, k: int) -> tuple[np.ndarray, dict]:
+    """Build the index of one ``kind:key=value`` setting, search every row, and time both."""
+    kind, *values = setting.split(":")
+    options = dict(v.split("=") for v in values)
+    wall, cpu = time.perf_counter(), time.process_time()
+    index = build_index(
+        x,
+        kind=kind,
+        nlist=int(options.get("nlist", 1024)),
+        nprobe=int(options.get("nprobe", 16)),
+        hnsw_m=int(options.get("m", 32)),
+        ef_search=int(options.get("ef", 64)),
+        train_per_list=int(options.get("train", 64)),
+    )
+    build_wall = time.perf_counter() - wall
+    _, I = search(index, x, k)  # noqa: E741
+    timing = {
+        "setting": setting,
+        "build_wall_seconds": round(build_wall, 1),
+        "build_and_search_wall_seconds": round(time.perf_counter() - wall, 1),
+        "build_and_search_cpu_seconds": round(time.process_time() - cpu, 1),
+    }
+    return I, timing
+
+
+def time_graph(x: np.ndarray, args: argparse.Namespace) -> dict:
+    """Time the full kNN graph with FAISS and estimate exact blocked numpy from a query sample."""
+    k, n = args.k, len(x)
+    sample = np.sort(np.random.default_rng(0).choice(n, min(args.exact_queries, n), replace=False))
+    exact_ids, exact_wall, exact_cpu = time_exact(x, sample, k)
     result = {
         "vectors": n,
         "dim": int(x.shape[1]),
@@ -179,35 +210,16 @@ def time_graph(x: np.ndarray, args: argparse.Namespace) -> dict:
         "exact_numpy_all_cpu_seconds_estimate": round(exact_cpu, 1),
         "faiss": [],
     }
-    logger.info("exact numpy estimate: %.0f s wall, %.0f s CPU", exact_wall, exact_cpu)
+
     for setting in args.settings:
-        kind, *values = setting.split(":")
-        options = dict(v.split("=") for v in values)
-        wall, cpu = time.perf_counter(), time.process_time()
-        index = build_index(
-            x,
-            kind=kind,
-            nlist=int(options.get("nlist", 1024)),
-            nprobe=int(options.get("nprobe", 16)),
-            hnsw_m=int(options.get("m", 32)),
-            ef_search=int(options.get("ef", 64)),
-            train_per_list=int(options.get("train", 64)),
+        I, entry = time_setting(x, setting, k)  # noqa: E741
+        entry[f"recall@{k}_vs_exact"] = round(knn_recall(I[sample], exact_ids), 4)
+        entry["speedup_wall_estimate"] = round(
+            exact_wall / entry["build_and_search_wall_seconds"], 1
         )
-        build_wall = time.perf_counter() - wall
-        _, I = search(index, x, k)  # noqa: E741
-        total_wall, total_cpu = time.perf_counter() - wall, time.process_time() - cpu
-        entry = {
-            "setting": setting,
-            "build_wall_seconds": round(build_wall, 1),
-            "build_and_search_wall_seconds": round(total_wall, 1),
-            "build_and_search_cpu_seconds": round(total_cpu, 1),
-            f"recall@{k}_vs_exact": round(knn_recall(I[sample], exact_ids), 4),
-            "speedup_wall_estimate": round(exact_wall / total_wall, 1),
-            "speedup_cpu_estimate": round(exact_cpu / total_cpu, 1),
-        }
+        entry["speedup_cpu_estimate"] = round(exact_cpu / entry["build_and_search_cpu_seconds"], 1)
         logger.info("%s", entry)
         result["faiss"].append(entry)
-        del index
     return result
 
 
@@ -233,16 +245,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--graph-chars", type=int, default=8105, help="characters in the graph part"
     )
     parser.add_argument(
-        "--thresholds", type=float, nargs="+", default=[0.6, 0.65, 0.7, 0.75, 0.8, 0.85]
+        "--thresholds",
+        type=float,
+        nargs="+",
+        default=[0.6, 0.65, 0.7, 0.75, 0.8, 0.85],
+        help="edge thresholds (cosine) swept by the groups part",
     )
-    parser.add_argument("--caps", type=int, nargs="+", default=[3, 4, 6, 8])
+    parser.add_argument(
+        "--caps", type=int, nargs="+", default=[3, 4, 6, 8], help="max group sizes swept"
+    )
     parser.add_argument("--vectors-cache", help="save/load the graph part's vectors (.npz)")
     parser.add_argument(
         "--grid", type=int, default=16, help="pixel feature grid (dim = 2 x grid^2)"
     )
-    parser.add_argument("--synthetic-n", type=int, default=1_000_000)
-    parser.add_argument("--synthetic-dim", type=int, default=256)
-    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument(
+        "--synthetic-n", type=int, default=1_000_000, help="vectors in the synthetic part"
+    )
+    parser.add_argument(
+        "--synthetic-dim", type=int, default=256, help="dimension of the synthetic vectors"
+    )
+    parser.add_argument("--k", type=int, default=10, help="neighbours per vector in the graph")
     parser.add_argument("--exact-queries", type=int, default=2000, help="queries timed exactly")
     parser.add_argument(
         "--settings",
