@@ -20,7 +20,7 @@ CROP_SCHEMA = pa.schema([("label", pa.string()), ("script", pa.string()), ("imag
 
 
 def write_crops(directory, face, chars: str, per_char: int) -> None:
-    """Write dark-on-light noisy crops of ``chars`` plus one undecodable row."""
+    """Write dark-on-light noisy crops of ``chars``, one undecodable row and one non-han label."""
     rng = np.random.default_rng(0)
     with ShardWriter(directory, CROP_SCHEMA, rows_per_shard=10) as writer:
         for char in chars:
@@ -81,7 +81,8 @@ def test_groups_follow_contract(mined):
         assert group["members"] == sorted(group["members"], key=ord)
         assert len(group["members"]) >= 2
         for a, b, score in group["scores"]:
-            assert a in group["members"] and b in group["members"]
+            assert a in group["members"]
+            assert b in group["members"]
             assert -1.0 <= score <= 1.0
 
 
