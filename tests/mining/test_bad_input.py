@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.common.logs import SkipCounter
 from pipeline.mining.glyphs import render_all
-from pipeline.mining.render import GlyphError, render_glyph
+from pipeline.mining.render import GlyphError, draw_glyph, notdef_glyph, render_glyph
 from pipeline.mining.vectors import clean_embeddings
 
 logger = logging.getLogger(__name__)
@@ -47,3 +47,11 @@ def test_render_all_counts_chars_without_font(latin_face):
     assert list(renderings) == ["A"]
     assert renderings["A"][0].shape == (64, 64)
     assert skips.as_dict() == {"char_without_font": 1}
+
+
+def test_uncovered_char_matches_notdef(latin_face):
+    # The tofu check compares a rendering with the .notdef box byte for byte; a face drawing a
+    # character it lacks must produce exactly that box.
+    tofu = draw_glyph("未", latin_face, 64).tobytes()
+    assert tofu == notdef_glyph(latin_face, 64)
+    assert draw_glyph("A", latin_face, 64).tobytes() != tofu
