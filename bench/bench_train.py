@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import timm
 import torch
+import yaml
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -126,7 +127,6 @@ def run_throughput(args: argparse.Namespace) -> dict:
 def build_chars74k_dataset(root: Path, out: Path, seed: int = 0) -> Path:
     """Write EL-FGVC from Chars74K crops: grouped classes, stratified 60/20/20 splits."""
     import datasets
-    import yaml
 
     from pipeline.export.features import default_features
 
@@ -187,6 +187,9 @@ def run_grid(args: argparse.Namespace) -> dict:
     if args.epochs:
         params["epochs"] = args.epochs
     params["hard_negative_ratio"] = args.hard_negative_ratio
+    for assignment in args.set:
+        key, _, value = assignment.partition("=")
+        params[key] = yaml.safe_load(value)
     work = Path(args.work_dir)
     dataset = build_chars74k_dataset(Path(args.chars74k), work / "el-fgvc-chars74k")
     data = load_glyph_data(dataset, args.image_size, bool(params.get("grayscale", False)))
@@ -264,6 +267,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--hard-negative-ratio", type=float, default=0.5, help="grid: pair sampling"
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="grid: override one train param with a YAML value, e.g. --set grayscale=false",
     )
     parser.add_argument("--out", help="write the JSON record here")
     return parser.parse_args(argv)

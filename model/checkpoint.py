@@ -29,7 +29,7 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}; run `python -m model.train` first")
-    # weights_only=False: the payload holds plain metadata (strings, lists, numbers) next to tensors.
+    # weights_only=False: the payload contains plain metadata (strings, lists, numbers) next to tensors.
     payload = torch.load(path, map_location="cpu", weights_only=False)
     if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
         raise CheckpointMismatchError(

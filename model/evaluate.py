@@ -8,6 +8,7 @@ neighbours}.png``.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ def embed(network: BackboneNet, images: torch.Tensor, batch_size: int = 256) -> 
     return torch.cat(chunks).numpy().astype(np.float32)
 
 
+@functools.lru_cache(maxsize=2)
+def cached_glyph_data(data_dir: str, image_size: int, grayscale: bool) -> GlyphData:
+    """Decode a dataset once for all models that share its input settings."""
+    return load_glyph_data(data_dir, image_size, grayscale)
+
+
 def evaluate_model(
     name: str,
     checkpoint: Path,
@@ -68,7 +75,7 @@ def evaluate_model(
 ) -> dict[str, Any]:
     """Score one checkpoint on ``split`` and draw its plots; return the metrics record."""
     meta = read_checkpoint(checkpoint)["meta"]
-    data = load_glyph_data(data_dir, int(meta["image_size"]), bool(meta.get("grayscale", False)))
+    data = cached_glyph_data(data_dir, int(meta["image_size"]), bool(meta.get("grayscale", False)))
     network, meta = load_model(checkpoint, class_names=data.class_names)
     evaluated = data.splits[split]
     if len(evaluated) == 0:

@@ -11,8 +11,8 @@ class PairwiseRankingLoss(nn.Module):
     """Compute ``max(0, p_other[y] - p_self[y] + margin)`` averaged over samples.
 
     ``p_self`` is the softmax of an image's feature gated by its own attention and ``p_other`` of
-    the same feature gated by its partner's; the loss asks the own gate to score the true class
-    higher by at least ``margin``.
+    the same feature gated by its partner's. The loss is zero once the own gate scores the true
+    class higher by at least ``margin``.
     """
 
     def __init__(self, margin: float = 0.05) -> None:

@@ -12,8 +12,8 @@ class SupConLoss(nn.Module):
 
     For anchor i with positives P(i) (same label, i excluded) and all other samples A(i):
     ``l_i = -1/|P(i)| * sum_{p in P(i)} log(exp(z_i.z_p / t) / sum_{a in A(i)} exp(z_i.z_a / t))``.
-    The loss is the mean of ``l_i`` over anchors that have at least one positive; a batch where no
-    anchor has a positive returns an exact zero that still carries a gradient path.
+    The loss is the mean of ``l_i`` over anchors that have at least one positive. A batch where no
+    anchor has a positive returns an exact zero, which still carries a gradient path.
     """
 
     def __init__(self, temperature: float = 0.07) -> None:
