@@ -28,6 +28,7 @@ METADATA_COLUMNS = [
     "label_source",
     "ocr_score",
     "confidence",
+    "engines_agree",
     "box",
     "source_sha256",
     "source",

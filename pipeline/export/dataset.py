@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ def default_rows(rows: pd.DataFrame, images: dict[str, bytes]) -> list[dict[str,
     """Convert selected crops into ``default`` rows, ordered by class then crop id."""
     records = []
     for row in rows.sort_values(["label", "crop_id"]).itertuples(index=False):
-        ocr_score = None if row.ocr_score is None or math.isnan(row.ocr_score) else row.ocr_score
         records.append(
             {
                 "image": {"bytes": images[row.crop_id], "path": f"{row.crop_id}.png"},
@@ -36,12 +34,28 @@ def default_rows(rows: pd.DataFrame, images: dict[str, bytes]) -> list[dict[str,
                 "uri": row.uri,
                 "licence": row.licence,
                 "box": [float(v) for v in row.box],
-                "ocr_score": ocr_score,
+                "ocr_score": _float_or_none(row.ocr_score),
+                "confidence": _float_or_none(row.confidence),
+                "engines_agree": _bool_or_none(row.engines_agree),
                 "label_status": row.label_status,
                 "synthetic": bool(row.synthetic),
+                "phash": row.phash,
             }
         )
     return records
+
+
+def _float_or_none(value) -> float | None:
+    """Return None for a missing number (NaN in pandas), so that its parquet cell is null."""
+    return None if pd.isna(value) else float(value)
+
+
+def _bool_or_none(value) -> bool | None:
+    """Return None for a missing flag, so that its parquet cell is null.
+
+    A frame without the column, concatenated with one that has it, fills the gap with NaN.
+    """
+    return None if pd.isna(value) else bool(value)
 
 
 def write_dataset(

@@ -10,7 +10,11 @@ from datasets import ClassLabel, Features, Image, List, Value
 
 
 def default_features(class_names: list[str], group_names: list[str]) -> Features:
-    """Return the features of the ``default`` and ``real-only`` configurations."""
+    """Return the features of the ``default`` and ``real-only`` configurations.
+
+    ``confidence``, ``engines_agree`` and ``phash`` are copied from the crop shards, so the
+    labeling UI can order crops by suspicion. ``ocr_score`` and ``engines_agree`` may be null.
+    """
     return Features(
         {
             "image": Image(),
@@ -24,8 +28,11 @@ def default_features(class_names: list[str], group_names: list[str]) -> Features
             "licence": Value("string"),
             "box": List(Value("float32"), length=8),
             "ocr_score": Value("float32"),
+            "confidence": Value("float32"),
+            "engines_agree": Value("bool"),
             "label_status": Value("string"),
             "synthetic": Value("bool"),
+            "phash": Value("string"),
         }
     )
 

@@ -76,6 +76,7 @@ def _topup_row(glyph, licence: str) -> dict:
         "label_source": "synthetic",
         "ocr_score": None,
         "confidence": 1.0,
+        "engines_agree": None,  # no recogniser read a rendered glyph
         "box": box,
         "source_sha256": source_sha256,
         "source": TOPUP_SOURCE,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from datasets import load_dataset
+from datasets import Image, Value, load_dataset
 
+from labeling_ui.dataset import load_dataset_dir
+from labeling_ui.suspicion import suspicion_reasons
 from pipeline.export.stage import run_export
+from pipeline.export.topup import perceptual_hash
 from tests.export.conftest import write_overrides
 
 
@@ -40,6 +44,48 @@ def test_default_config_loads_with_features(exported):
     assert row["character"] == names[row["label"]]
     assert row["label_status"] == "annotation"
     assert metrics["datasets"]["el-fgvc"]["rows"]["default"]["train"] == len(dataset["train"])
+
+
+def test_suspicion_columns_copied_from_crops(exported, crop_rows):
+    params, _ = exported
+    by_id = {row["crop_id"]: row for row in crop_rows}
+    for config in ("default", "real-only"):
+        dataset = load_dataset(params["output_dirs"]["latin"], config).remove_columns("image")
+        features = dataset["train"].features
+        assert features["confidence"] == Value("float32")
+        assert features["engines_agree"] == Value("bool")
+        assert features["phash"] == Value("string")
+        rows = [row for split in dataset for row in dataset[split]]
+        assert len(rows) == 58  # every latin crop is real
+        for row in rows:
+            crop = by_id[row["crop_id"]]
+            assert row["confidence"] == pytest.approx(crop["confidence"])
+            assert row["engines_agree"] is crop["engines_agree"]
+            assert row["phash"] == crop["phash"]
+        # 12, 12, 10, 12 and 12 crops per class; every fourth disagrees, every fourth has no check.
+        assert Counter(row["engines_agree"] for row in rows) == {True: 28, False: 15, None: 15}
+        assert Counter(row["confidence"] for row in rows) == {1.0: 43, 0.5: 15}
+    han = load_dataset(params["output_dirs"]["han"]).remove_columns("image")
+    assert {(row["confidence"], row["engines_agree"]) for row in han["train"]} == {(1.0, None)}
+
+
+def test_labeling_ui_reads_suspicion_signals(exported, crop_rows):
+    params, _ = exported
+    by_id = {row["crop_id"]: row for row in crop_rows}
+    glyphs = load_dataset_dir(params["output_dirs"]["latin"])
+    assert len(glyphs.crops) == 58  # the card's default configuration only, not the pairs
+    reasons = {}
+    for crop in glyphs.crops.values():
+        source = by_id[crop.crop_id]
+        assert crop.phash == source["phash"]
+        assert crop.engines_agree is source["engines_agree"]
+        assert crop.confidence == pytest.approx(source["confidence"])
+        reasons[crop.crop_id] = suspicion_reasons(crop, crop.character, None, 0.5, False)
+    disagree = {c for c, row in by_id.items() if row["engines_agree"] is False and c in reasons}
+    assert len(disagree) == 15
+    # The disagreeing crops have OCR score 0.41 and confidence 0.5, so only they score low.
+    assert {c for c, r in reasons.items() if r} == disagree
+    assert all(reasons[c] == ["engines_disagree", "low_score"] for c in disagree)
 
 
 def test_skipped_rows_counted(exported):
@@ -112,17 +158,20 @@ def test_load_by_relative_name(exported, monkeypatch):
 
 def test_same_inputs_give_identical_shards(export_inputs, tmp_path):
     first = run_export(export_inputs)
-    before = _shards(Path(export_inputs["output_dirs"]["han"]))
-    moved = dict(export_inputs, output_dirs={"han": str(tmp_path / "again" / "rcc-fgvc")})
-    second = run_export(moved)
-    after = _shards(tmp_path / "again" / "rcc-fgvc")
-    assert before == after
-    assert (
-        first["datasets"]["rcc-fgvc"]["fingerprint"]
-        == second["datasets"]["rcc-fgvc"]["fingerprint"]
+    again = {
+        script: tmp_path / "again" / Path(output).name
+        for script, output in export_inputs["output_dirs"].items()
+    }
+    second = run_export(
+        dict(export_inputs, output_dirs={s: str(path) for s, path in again.items()})
     )
-    fingerprint = first["datasets"]["rcc-fgvc"]["fingerprint"]
-    assert all(fingerprint in name for name in before)
+    for script, directory in export_inputs["output_dirs"].items():
+        before = _shards(Path(directory))
+        assert before == _shards(again[script])
+        name = Path(directory).name
+        fingerprint = first["datasets"][name]["fingerprint"]
+        assert fingerprint == second["datasets"][name]["fingerprint"]
+        assert all(fingerprint in shard for shard in before)
 
 
 def test_changed_override_is_not_served_from_cache(export_inputs, tmp_path):
@@ -234,6 +283,12 @@ def test_synthetic_topup_renders_missing_classes(export_inputs, repo_root):
     assert {(r["character"], r["label_status"], r["synthetic"]) for r in topup} == {
         ("Q", "synthetic", True)
     }
+    assert {(r["confidence"], r["engines_agree"]) for r in topup} == {(1.0, None)}
+    for split in dataset:
+        raw = dataset[split].cast_column("image", Image(decode=False))
+        for row in raw:
+            if row["source"] == "synthetic-topup":
+                assert row["phash"] == perceptual_hash(row["image"]["bytes"])
     real_only = load_dataset(params["output_dirs"]["latin"], "real-only")
     assert sum(len(real_only[s]) for s in real_only) == 58
 
