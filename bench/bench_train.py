@@ -151,8 +151,11 @@ def build_chars74k_dataset(root: Path, out: Path, seed: int = 0) -> Path:
                 "licence": "Chars74K, research use",
                 "box": [0.0, 0.0, 100.0, 0.0, 100.0, 100.0, 0.0, 100.0],
                 "ocr_score": None,
+                "confidence": 1.0,
+                "engines_agree": None,
                 "label_status": "annotation",
                 "synthetic": False,
+                "phash": None,
             }
         )
     rng = np.random.default_rng(seed)

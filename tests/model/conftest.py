@@ -93,8 +93,11 @@ def make_rows(split: str, count: int, fonts: list[str], rng: np.random.Generator
                         "licence": "rendered by the test suite",
                         "box": [0.0, 0.0, 40.0, 0.0, 40.0, 40.0, 0.0, 40.0],
                         "ocr_score": None,
+                        "confidence": 1.0,
+                        "engines_agree": None,
                         "label_status": "synthetic",
                         "synthetic": True,
+                        "phash": None,
                     }
                 )
     return rows
