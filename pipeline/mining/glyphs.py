@@ -57,12 +57,14 @@ def mean_embeddings(
     before averaging, so a heavy bold face does not outweigh a light one.
     """
     chars = list(renderings)
-    rows = []
-    for char in chars:
-        x = embed(renderings[char])
-        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-        rows.append(x.mean(axis=0))
-    return chars, np.stack(rows).astype(np.float32)
+    # One call over all images, so a network embeds full batches rather than 4-6 images at a time.
+    x = embed([image for char in chars for image in renderings[char]])
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    counts = [len(renderings[char]) for char in chars]
+    owner = np.repeat(np.arange(len(chars)), counts)
+    sums = np.zeros((len(chars), x.shape[1]), np.float64)
+    np.add.at(sums, owner, x)
+    return chars, (sums / np.asarray(counts)[:, None]).astype(np.float32)
 
 
 def pixel_embed(images: list[np.ndarray], grid: int = 16) -> np.ndarray:
