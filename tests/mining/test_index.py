@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from pipeline.mining.index import build_index, exact_knn_blocked, knn_recall, search
+from pipeline.mining.stage import neighbours
 from pipeline.mining.vectors import l2_normalize
 
 
@@ -69,3 +70,11 @@ def test_float64_input_converted(clustered):
     D, I = search(index, clustered[:1].astype(np.float64), 1)
     assert I[0, 0] == 0
     assert D.dtype == np.float32
+
+
+def test_stage_reports_approximate_recall(clustered):
+    params = {"index": {"kind": "ivf", "nlist": 64, "nprobe": 8}}
+    D, I, info = neighbours(clustered, params, k=10)
+    assert I.shape == (len(clustered), 11)
+    assert info["index"] == "IndexIVFFlat"
+    assert info["recall@11_vs_exact"] >= 0.9
