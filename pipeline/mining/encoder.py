@@ -19,7 +19,7 @@ class GlyphEncoder(nn.Module):
     """Four conv blocks and global average pooling, then a linear projection to the embedding.
 
     ``input_size`` is the side the glyph images are resized to before the first conv. A 32 px
-    input costs a quarter of a 64 px one, which keeps CPU training to minutes.
+    input needs about a quarter of the convolution work of a 64 px one.
     """
 
     def __init__(self, embedding_size: int = 128, width: int = 32, input_size: int = 32) -> None:
@@ -74,9 +74,9 @@ def train_encoder(
 ) -> GlyphEncoder:
     """Train the encoder to tell characters apart across fonts with a normalized-softmax loss.
 
-    Each character is a class and each font rendering one sample. NormalizedSoftmaxLoss
-    (Zhai and Wu, "Classification is a Strong Baseline for Deep Metric Learning", 2019) learns
-    one proxy per class, so a batch needs no positive pairs, which suits 4-6 fonts per class.
+    Each character is a class and each font rendering one sample. pytorch-metric-learning's
+    NormalizedSoftmaxLoss learns one proxy per class, so a batch needs no positive pairs, which
+    suits 4-6 fonts per class.
     """
     torch.manual_seed(seed)
     chars = list(renderings)

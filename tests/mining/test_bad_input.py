@@ -50,8 +50,8 @@ def test_render_all_counts_chars_without_font(latin_face):
 
 
 def test_uncovered_char_matches_notdef(latin_face):
-    # The tofu check compares a rendering with the .notdef box byte for byte; a face drawing a
-    # character it lacks must produce exactly that box.
+    # The tofu check compares a rendering with the .notdef box byte for byte. A face drawing a
+    # character it lacks must therefore produce exactly that box.
     tofu = draw_glyph("未", latin_face, 64).tobytes()
     assert tofu == notdef_glyph(latin_face, 64)
     assert draw_glyph("A", latin_face, 64).tobytes() != tofu
