@@ -41,7 +41,9 @@ def progress(
 
 
 class SkipCounter:
-    """Count skipped items by reason and log each one at DEBUG, with a summary at the end."""
+    """Count skipped items by reason, log each one, and log a summary at the end."""
+
+    WARN_PER_REASON = 20
 
     def __init__(self, logger: logging.Logger, what: str = "items") -> None:
         self.logger = logger
@@ -59,11 +61,21 @@ class SkipCounter:
             self.logger.debug(message)
 
     def skip(self, reason: str, item: object, detail: str = "") -> None:
-        """Record one skipped item; the first occurrence of each reason is logged at WARNING."""
+        """Record one skipped item, logged at WARNING for the first ``WARN_PER_REASON`` of a reason.
+
+        Later skips of the same reason go to DEBUG (set GLYPH_LOG_LEVEL=DEBUG to see them all), so
+        a folder of thousands of bad files does not flood the log.
+        """
         self.counts[reason] += 1
         message = f"skipped {item}: {reason}" + (f" ({detail})" if detail else "")
-        if self.counts[reason] == 1:
+        if self.counts[reason] <= self.WARN_PER_REASON:
             self.logger.warning(message)
+        elif self.counts[reason] == self.WARN_PER_REASON + 1:
+            self.logger.warning(
+                "more items skipped as %s; further ones are logged at DEBUG (GLYPH_LOG_LEVEL=DEBUG)",
+                reason,
+            )
+            self.logger.debug(message)
         else:
             self.logger.debug(message)
 

@@ -95,13 +95,23 @@ def export_script(
         "label_status": {
             k: int(v) for k, v in rows["label_status"].value_counts().sort_index().items()
         },
-        "dropped_classes": selection.dropped_classes,
-        "dropped_groups": selection.dropped_groups,
+        # Counts per reason keep `dvc metrics show` to a few columns; the log names each class.
+        "dropped_classes": _count_reasons(selection.dropped_classes),
+        "dropped_groups": _count_reasons(selection.dropped_groups),
         "groups_without_crops": selection.groups_without_crops,
         "dropped_crops": dropped,
         "near_duplicate_links": links,
         "leakage": leakage,
     }
+
+
+def _count_reasons(dropped: dict[str, str]) -> dict[str, int]:
+    """Count dropped items per reason, ignoring the numbers in brackets after a reason."""
+    counts: dict[str, int] = {}
+    for reason in dropped.values():
+        key = reason.split(" (")[0]
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _cap_and_split(selection: Selection, params: dict, seed: int):

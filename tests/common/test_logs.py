@@ -1,0 +1,27 @@
+"""Tests for the skip counter shared by every stage."""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.common.logs import SkipCounter
+
+
+def test_skip_counter_names_files_then_rate_limits(caplog):
+    skips = SkipCounter(logging.getLogger("test.skips"), what="photos")
+    limit = SkipCounter.WARN_PER_REASON
+
+    with caplog.at_level(logging.DEBUG, logger="test.skips"):
+        for index in range(limit + 5):
+            skips.skip("undecodable_image", f"photo-{index}.jpg", "truncated")
+        skips.skip("too_small", "tiny.png")
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    debugs = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert skips.counts["undecodable_image"] == limit + 5
+    assert skips.total == limit + 6
+    assert f"skipped photo-{limit - 1}.jpg: undecodable_image (truncated)" in warnings
+    assert f"skipped photo-{limit}.jpg: undecodable_image (truncated)" in debugs
+    assert "skipped tiny.png: too_small" in warnings
+    assert sum("further ones are logged at DEBUG" in m for m in warnings) == 1
+    assert skips.as_dict() == {"too_small": 1, "undecodable_image": limit + 5}
