@@ -60,10 +60,29 @@ def plot_training_curve(history: list[dict[str, Any]], path: str | Path, title: 
     save_figure(figure, path)
 
 
+MAX_PLOTTED_CLASSES = 60
+MAX_PLOTTED_GROUPS = 24
+
+
+def most_confused(matrix: np.ndarray, count: int) -> np.ndarray:
+    """Return the sorted indices of the ``count`` classes with the most errors as true or predicted."""
+    errors = matrix.sum(axis=0) + matrix.sum(axis=1) - 2 * np.diag(matrix)
+    return np.sort(np.argsort(-errors, kind="stable")[:count])
+
+
 def plot_confusion(
     matrix: np.ndarray, class_names: list[str], path: str | Path, title: str
 ) -> None:
-    """Plot a row-normalised confusion matrix with the characters as tick labels."""
+    """Plot a row-normalised confusion matrix with the characters as tick labels.
+
+    Beyond ``MAX_PLOTTED_CLASSES`` classes the figure keeps the classes with the most errors, since
+    a full matrix of thousands of classes would need gigabytes of memory and cannot be read.
+    """
+    if len(class_names) > MAX_PLOTTED_CLASSES:
+        keep = most_confused(matrix, MAX_PLOTTED_CLASSES)
+        matrix = matrix[np.ix_(keep, keep)]
+        class_names = [class_names[i] for i in keep]
+        title = f"{title} ({len(keep)} classes with the most errors)"
     rows = matrix.sum(axis=1, keepdims=True)
     normalised = np.divide(matrix, rows, out=np.zeros_like(matrix, dtype=float), where=rows > 0)
     size = max(4.0, 0.28 * len(class_names) + 2)
@@ -89,6 +108,15 @@ def plot_group_confusion(
     groups = [g for g in np.unique(class_to_group) if g >= 0 and (class_to_group == g).sum() >= 2]
     if not groups:
         groups = [g for g in np.unique(class_to_group) if g >= 0]
+    if len(groups) > MAX_PLOTTED_GROUPS:
+        # Keep the groups with the most confusions inside them, the ones a reader looks for.
+        def within_errors(group: int) -> int:
+            members = np.flatnonzero(class_to_group == group)
+            sub = matrix[np.ix_(members, members)]
+            return int(sub.sum() - np.trace(sub))
+
+        groups = sorted(groups, key=lambda g: (-within_errors(g), g))[:MAX_PLOTTED_GROUPS]
+        groups.sort()
     columns = min(4, max(len(groups), 1))
     rows = max(1, -(-len(groups) // columns))
     figure, axes = plt.subplots(rows, columns, figsize=(3 * columns, 3 * rows), squeeze=False)
