@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from model.checkpoint import load_model, read_checkpoint
+from model.cli import dataset_parser
 from model.data import GlyphData, load_glyph_data
 from model.engine import predict_proba
 from model.metrics import classification_metrics, confusion
@@ -25,22 +26,13 @@ from model.plots import nearest_neighbours, plot_confusion, plot_group_confusion
 from model.transforms import normalize
 from pipeline.common.io import write_json
 from pipeline.common.logs import setup_logging
-from pipeline.common.params import DEFAULT_PARAMS_PATH, load_section
+from pipeline.common.params import load_section
 
 logger = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--dataset", required=True, help="dataset name, e.g. rcc-fgvc or el-fgvc")
-    parser.add_argument(
-        "--params", default=str(DEFAULT_PARAMS_PATH), help="params file (default: params.yaml)"
-    )
-    parser.add_argument(
-        "--data-dir", help="dataset folder (default: the dataset name, relative to the cwd)"
-    )
+    parser = dataset_parser("python -m model.evaluate", __doc__)
     parser.add_argument("--models-dir", help="trained models root (default: evaluate.models_dir)")
     parser.add_argument("--metrics-dir", help="metrics root (default: evaluate.metrics_dir)")
     parser.add_argument("--plots-dir", help="plots root (default: evaluate.plots_dir)")

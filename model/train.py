@@ -19,28 +19,20 @@ import torch
 from model import distributed
 from model.backbones import create_backbone
 from model.checkpoint import FORMAT_VERSION, save_checkpoint
+from model.cli import dataset_parser
 from model.data import GlyphData, load_glyph_data
 from model.engine import Trainer
 from model.methods import build_method
 from model.plots import plot_training_curve
 from pipeline.common.io import write_json
 from pipeline.common.logs import setup_logging
-from pipeline.common.params import DEFAULT_PARAMS_PATH, load_section
+from pipeline.common.params import load_section
 
 logger = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--dataset", required=True, help="dataset name, e.g. rcc-fgvc or el-fgvc")
-    parser.add_argument(
-        "--params", default=str(DEFAULT_PARAMS_PATH), help="params file (default: params.yaml)"
-    )
-    parser.add_argument(
-        "--data-dir", help="dataset folder (default: the dataset name, relative to the cwd)"
-    )
+    parser = dataset_parser("python -m model.train", __doc__)
     parser.add_argument("--output-dir", help="models root (default: train.output_dir)")
     parser.add_argument("--models", nargs="+", help="models to train (default: train.models)")
     parser.add_argument("--seed", type=int, help="override the seed from params")

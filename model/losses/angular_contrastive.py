@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from model.losses.contrastive import check_pairs, contrastive_terms
+
 
 class AngularContrastiveLoss(nn.Module):
     """Compute ``y * d^2 + (1 - y) * max(0, margin - d)^2`` with ``d = 1 - cos(x1[i], x2[i])``.
@@ -22,14 +24,9 @@ class AngularContrastiveLoss(nn.Module):
         self.margin = margin
 
     def forward(self, x1: torch.Tensor, x2: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
-        if x1.shape != x2.shape or len(same) != len(x1):
-            raise ValueError(
-                f"expected x1 and x2 of one shape [B, D] and same [B], got {tuple(x1.shape)}, "
-                f"{tuple(x2.shape)} and {tuple(same.shape)}"
-            )
+        check_pairs(x1, x2, same)
         if len(x1) == 0:
             return x1.sum() * 0.0
         d = 1 - F.cosine_similarity(x1, x2, dim=1)
-        same = same.to(d.dtype)
-        losses = same * d.pow(2) + (1 - same) * F.relu(self.margin - d).pow(2)
+        losses = contrastive_terms(d, same, self.margin)
         return losses.mean()
