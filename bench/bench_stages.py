@@ -2,8 +2,8 @@
 
 Usage: python bench/bench_stages.py [--project DIR] [--out FILE.json]
 
-Run it after a first `dvc repro` so each stage's inputs exist; it re-runs every stage in DAG order
-and records wall-clock seconds per stage, for the stage-timing tables in docs/benchmarks.md.
+Run it after a first `dvc repro`, so that each stage's inputs exist. It re-runs every stage in DAG
+order and records wall-clock seconds per stage for the stage-timing tables in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The subset is real: Chars74K letter and digit crops with their human labels for EL-FGVC, and two
 photographed Chinese signs read by RapidOCR for RCC-FGVC (topped up with rendered glyphs for classes
-with too few real crops). Training runs one short epoch per phase, so the metrics are near chance;
-the test checks that every stage ran and every output is complete, not that the models are good.
+with too few real crops). Training runs one short epoch per phase, so the metrics are near chance. The tests check
+that every stage ran and every output is complete, not that the models are good.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ def make_subset(realdata: Path, root: Path) -> tuple[Path, Path]:
         .read_text(encoding="utf-8")
         .splitlines()
     )
-    taken = {letter: 0 for letter in LETTERS}
+    counts = {letter: 0 for letter in LETTERS}
     for line in lines[1:]:
         file, label = line.split("\t")[:2]
-        if label in taken and taken[label] < CROPS_PER_LETTER:
-            taken[label] += 1
+        if label in counts and counts[label] < CROPS_PER_LETTER:
+            counts[label] += 1
             link = letters_dir / file.replace("/", "_")
             link.symlink_to(realdata / "chars74k_goodimg_subset" / file)
             rows.append(f"{link.name}\t{label}")
@@ -170,11 +170,11 @@ def test_metrics_complete(real_run, dataset_name, model_name):
 
 def test_dvc_metrics_show_lists_models(real_run):
     dvc = str(Path(sys.executable).with_name("dvc"))
-    shown = subprocess.run(
+    result = subprocess.run(
         [dvc, "metrics", "show", "--json"], cwd=real_run, capture_output=True, text=True, check=True
     )
 
-    text = shown.stdout
+    text = result.stdout
     for dataset_name in ("rcc-fgvc", "el-fgvc"):
         for model_name in MODELS:
             assert f"metrics/eval/{dataset_name}/{model_name}.json" in text

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # 429 is the one 4xx status worth retrying because it means the client should slow down.
 RETRY_STATUSES = frozenset({429} | set(range(500, 600)))
-# RFC 9309 asks crawlers to follow at least five redirects when fetching robots.txt.
+# RFC 9309 says crawlers should follow at least five redirects when fetching robots.txt.
 ROBOTS_MAX_REDIRECTS = 5
 # A Retry-After above this is treated as this long, so one server cannot stall the crawl for hours.
 MAX_RETRY_AFTER_SECONDS = 300.0
