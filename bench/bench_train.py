@@ -2,11 +2,14 @@
 results grid (models x seeds) on EL-FGVC built from real Chars74K letter and digit crops.
 
     python bench/bench_train.py throughput [--backbone resnet18 --image-size 32 --batch-size 64]
-    python bench/bench_train.py grid --chars74k DIR [--models ...] [--seeds 0 1 2] [--epochs N]
+    python bench/bench_train.py grid --chars74k DIR [--backbones ...] [--models ...] [--seeds 0 1 2]
+    python bench/bench_train.py grid --dataset runs/real/rcc-fgvc --max-groups 80 [...]
+    python bench/bench_train.py table [--work-dir runs/bench_train]
 
 ``grid`` builds ``<work>/el-fgvc-chars74k`` (a Hugging Face parquet dataset with the export
-columns) from the Chars74K folder, trains and evaluates every model for every seed, and writes a
-JSON record plus a markdown table of mean +- std per metric.
+columns) from the Chars74K folder, or reads an exported dataset, trains and evaluates every
+backbone x model x seed, and writes one JSON record per run (an interrupted grid resumes) plus a
+markdown table of mean +- std per metric. ``table`` prints that table for every recorded run.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from model.backbones import create_backbone  # noqa: E402
 from model.checkpoint import load_model  # noqa: E402
-from model.data import load_glyph_data  # noqa: E402
+from model.data import GlyphData, Split, load_glyph_data  # noqa: E402
 from model.engine import predict_proba  # noqa: E402
 from model.methods.ccfg_net import CCFGObjective  # noqa: E402
 from model.metrics import classification_metrics  # noqa: E402
@@ -183,70 +186,198 @@ def build_chars74k_dataset(root: Path, out: Path, seed: int = 0) -> Path:
     return out
 
 
+def apply_override(params: dict, assignment: str) -> None:
+    """Set one train param from ``KEY=VALUE`` (YAML value), ``a.b=VALUE`` for nested keys."""
+    key, sep, value = assignment.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"--set expects KEY=VALUE, got '{assignment}'")
+    *parents, leaf = key.split(".")
+    node = params
+    for part in parents:
+        if not isinstance(node.get(part), dict):
+            raise SystemExit(f"--set {key}: '{part}' is not a section of the train params")
+        node = node[part]
+    node[leaf] = yaml.safe_load(value)
+
+
+def restrict_to_groups(data: GlyphData, max_groups: int, seed: int = 0) -> GlyphData:
+    """Keep ``max_groups`` look-alike groups drawn at random (with ``seed``) and renumber classes.
+
+    Only groups with at least two classes that have training images are drawn, so every kept
+    class can be learned and confused with a look-alike.
+    """
+    train_labels = set(data.splits["train"].labels.tolist())
+    members: dict[int, list[int]] = {}
+    for label, group in enumerate(data.class_to_group.tolist()):
+        if group >= 0 and label in train_labels:
+            members.setdefault(group, []).append(label)
+    eligible = sorted(g for g, labels in members.items() if len(labels) >= 2)
+    if len(eligible) <= max_groups:
+        return data
+    rng = np.random.default_rng(seed)
+    kept_groups = sorted(rng.choice(eligible, size=max_groups, replace=False).tolist())
+    kept = sorted(label for g in kept_groups for label in members[g])
+    new_label = torch.full((data.num_classes,), -1, dtype=torch.int64)
+    new_label[kept] = torch.arange(len(kept))
+    splits = {}
+    for name, split in data.splits.items():
+        mask = new_label[split.labels] >= 0 if len(split) else torch.zeros(0, dtype=torch.bool)
+        index = mask.nonzero().flatten().tolist()
+        splits[name] = Split(
+            split.images[mask], new_label[split.labels[mask]], [split.crop_ids[i] for i in index]
+        )
+    group_index = {g: i for i, g in enumerate(kept_groups)}
+    return GlyphData(
+        class_names=[data.class_names[i] for i in kept],
+        group_names=[data.group_names[g] for g in kept_groups],
+        class_to_group=np.array([group_index[int(data.class_to_group[i])] for i in kept]),
+        splits=splits,
+        skipped=data.skipped,
+    )
+
+
+def grid_data(args: argparse.Namespace, grayscale: bool) -> tuple[str, GlyphData]:
+    """Return the dataset name and its decoded splits (Chars74K build or an exported folder)."""
+    work = Path(args.work_dir)
+    if args.dataset:
+        path = Path(args.dataset)
+        name = path.name
+    else:
+        path = build_chars74k_dataset(Path(args.chars74k), work / "el-fgvc-chars74k")
+        name = "el-fgvc-chars74k"
+    data = load_glyph_data(path, args.image_size, grayscale)
+    if args.max_groups:
+        data = restrict_to_groups(data, args.max_groups)
+        name = f"{name}-{args.max_groups}groups"
+    logger.info(
+        "%s: %d classes in %d groups, %s images per split",
+        name,
+        data.num_classes,
+        len(data.group_names),
+        {split: len(rows) for split, rows in data.splits.items()},
+    )
+    return name, data
+
+
 def run_grid(args: argparse.Namespace) -> dict:
-    """Train and test every model for every seed; return per-run and aggregated metrics."""
+    """Train and test every backbone x model x seed; return per-run and aggregated metrics.
+
+    Each run writes ``<work>/results/<dataset>/<backbone>/<model>-<tag>-s<seed>.json`` and is
+    skipped when that file exists, so an interrupted grid resumes where it stopped.
+    """
     params = load_section("train", args.params)
-    params.update(backbone=args.backbone, image_size=args.image_size)
+    params["image_size"] = args.image_size
     if args.epochs:
         params["epochs"] = args.epochs
-    params["hard_negative_ratio"] = args.hard_negative_ratio
+    if args.hard_negative_ratio is not None:
+        params["hard_negative_ratio"] = args.hard_negative_ratio
     for assignment in args.set:
-        key, _, value = assignment.partition("=")
-        params[key] = yaml.safe_load(value)
+        apply_override(params, assignment)
     work = Path(args.work_dir)
-    dataset = build_chars74k_dataset(Path(args.chars74k), work / "el-fgvc-chars74k")
-    data = load_glyph_data(dataset, args.image_size, bool(params.get("grayscale", False)))
+    dataset, data = grid_data(args, bool(params.get("grayscale", False)))
     test = data.splits["test"]
     runs = []
-    for name in args.models:
-        for seed in args.seeds:
-            params["seed"] = seed
-            out = work / "models" / f"{name}-hn{args.hard_negative_ratio}-s{seed}"
-            started = time.perf_counter()
-            summary = train_model(name, data, params, out)
-            network, _ = load_model(out / "model.pt")
-            y_pred = predict_proba(network, test.images).argmax(1).numpy()
-            metrics = classification_metrics(test.labels.numpy(), y_pred, data.class_to_group)
-            metrics.update(model=name, seed=seed, seconds=round(time.perf_counter() - started, 1))
-            metrics["best_val_macro_f1"] = summary["best_val_macro_f1"]
-            logger.info("%s seed %d: %s", name, seed, metrics)
-            runs.append(metrics)
+    for backbone in args.backbones or [args.backbone]:
+        params["backbone"] = backbone
+        for name in args.models:
+            for seed in args.seeds:
+                params["seed"] = seed
+                run_id = f"{name}-{args.tag}-s{seed}"
+                record_path = work / "results" / dataset / backbone / f"{run_id}.json"
+                if record_path.is_file():
+                    runs.append(json.loads(record_path.read_text(encoding="utf-8")))
+                    logger.info("%s exists; skipping that run", record_path)
+                    continue
+                out = work / "models" / dataset / backbone / run_id
+                started = time.perf_counter()
+                summary = train_model(name, data, params, out)
+                network, _ = load_model(out / "model.pt")
+                y_pred = predict_proba(network, test.images).argmax(1).numpy()
+                metrics = classification_metrics(
+                    test.labels.numpy(), y_pred, data.class_to_group
+                )
+                metrics.update(
+                    dataset=dataset,
+                    backbone=backbone,
+                    model=name,
+                    tag=args.tag,
+                    seed=seed,
+                    seconds=round(time.perf_counter() - started, 1),
+                    best_val_macro_f1=summary["best_val_macro_f1"],
+                    params=dict(params),
+                )
+                logger.info("%s/%s %s: %s", dataset, backbone, run_id, metrics)
+                record_path.parent.mkdir(parents=True, exist_ok=True)
+                write_json_atomic(record_path, metrics)
+                runs.append(metrics)
     return {"params": params, "runs": runs, "summary": summarise(runs)}
 
 
+def write_json_atomic(path: Path, record: dict) -> None:
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def run_key(run: dict) -> str:
+    """Return the row name of a run: ``dataset / backbone / model [tag]``."""
+    tag = run.get("tag", "")
+    model = f"{run['model']} [{tag}]" if tag and tag != "default" else run["model"]
+    return f"{run.get('dataset', 'el-fgvc-chars74k')} / {run.get('backbone', 'resnet18')} / {model}"
+
+
 def summarise(runs: list[dict]) -> dict[str, dict[str, list[float]]]:
-    """Return ``{model: {metric: [mean, std]}}`` with the sample standard deviation (ddof=1)."""
+    """Return ``{row: {metric: [mean, std, n]}}`` with the sample standard deviation (ddof=1)."""
     summary: dict[str, dict[str, list[float]]] = {}
-    for name in dict.fromkeys(r["model"] for r in runs):
-        rows = [r for r in runs if r["model"] == name]
-        summary[name] = {}
-        for metric in ("accuracy", "macro_f1", "within_group_confusion"):
-            values = np.array([r[metric] for r in rows])
+    for key in dict.fromkeys(run_key(r) for r in runs):
+        rows = [r for r in runs if run_key(r) == key]
+        summary[key] = {}
+        for metric in ("accuracy", "macro_f1", "within_group_confusion", "seconds"):
+            values = np.array([r[metric] for r in rows], dtype=float)
             std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-            summary[name][metric] = [float(values.mean()), std]
+            summary[key][metric] = [float(values.mean()), std, len(values)]
     return summary
 
 
-def markdown_table(summary: dict, dataset: str) -> str:
+def markdown_table(summary: dict) -> str:
+    """Return a markdown table of mean +- std in percent, with seeds and minutes per run."""
     lines = [
-        "| dataset | model | accuracy | macro-F1 | within-group confusion |",
-        "| --- | --- | --- | --- | --- |",
+        "| dataset / backbone / model | seeds | accuracy | macro-F1 | within-group confusion "
+        "| minutes per run |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name, metrics in summary.items():
-        cells = [f"{100 * m:.1f} ± {100 * s:.1f}" for m, s in metrics.values()]
-        lines.append(f"| {dataset} | {name} | " + " | ".join(cells) + " |")
+    for key, metrics in summary.items():
+        cells = [
+            f"{100 * metrics[m][0]:.1f} ± {100 * metrics[m][1]:.1f}"
+            for m in ("accuracy", "macro_f1", "within_group_confusion")
+        ]
+        minutes = metrics["seconds"][0] / 60
+        lines.append(
+            f"| {key} | {metrics['accuracy'][2]} | " + " | ".join(cells) + f" | {minutes:.1f} |"
+        )
     return "\n".join(lines)
+
+
+def collect_runs(work: Path) -> list[dict]:
+    """Read every per-run record under ``<work>/results``."""
+    return [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((work / "results").rglob("*.json"))
+    ]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("mode", choices=["throughput", "grid"])
+    parser.add_argument("mode", choices=["throughput", "grid", "table"])
     parser.add_argument(
         "--params", default="params.yaml", help="params file whose train section is used"
     )
     parser.add_argument("--backbone", default="resnet18", help="timm backbone name")
+    parser.add_argument(
+        "--backbones", nargs="+", help="grid: several timm backbones (default: --backbone)"
+    )
     parser.add_argument("--image-size", type=int, default=32, help="input size in pixels")
     parser.add_argument(
         "--batch-size", type=int, default=64, help="throughput: images or pairs per step"
@@ -256,6 +387,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rounds", type=int, default=5, help="throughput: alternating timing rounds"
     )
     parser.add_argument("--chars74k", help="grid: Chars74K folder with labels.tsv and img/")
+    parser.add_argument("--dataset", help="grid: an exported dataset folder instead of --chars74k")
+    parser.add_argument(
+        "--max-groups", type=int, help="grid: keep this many look-alike groups, drawn at random"
+    )
+    parser.add_argument(
+        "--tag", default="default", help="grid: variant name in the run files and the table"
+    )
     parser.add_argument(
         "--work-dir", default="runs/bench_train", help="grid: dataset and model folder"
     )
@@ -269,14 +407,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--epochs", type=int, help="grid: main-phase epochs (default: train.epochs)"
     )
     parser.add_argument(
-        "--hard-negative-ratio", type=float, default=0.5, help="grid: pair sampling"
+        "--hard-negative-ratio",
+        type=float,
+        help="grid: pair sampling (default: train.hard_negative_ratio)",
     )
     parser.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="grid: override one train param with a YAML value, e.g. --set grayscale=false",
+        help="grid: override one train param with a YAML value, e.g. --set grayscale=false "
+        "or --set ccfg_net.cosface_scale=16",
     )
     parser.add_argument("--out", help="write the JSON record here")
     return parser.parse_args(argv)
@@ -287,11 +428,18 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging()
     if args.mode == "throughput":
         record = run_throughput(args)
+    elif args.mode == "table":
+        runs = collect_runs(Path(args.work_dir))
+        record = {"runs": runs, "summary": summarise(runs)}
+        print(markdown_table(record["summary"]))
     else:
-        if not args.chars74k:
-            raise SystemExit("grid needs --chars74k DIR (the folder with labels.tsv and img/)")
+        if not args.chars74k and not args.dataset:
+            raise SystemExit(
+                "grid needs --chars74k DIR (the folder with labels.tsv and img/) "
+                "or --dataset DIR (an exported dataset)"
+            )
         record = run_grid(args)
-        print(markdown_table(record["summary"], "EL-FGVC (Chars74K)"))
+        print(markdown_table(record["summary"]))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(
