@@ -29,7 +29,7 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.backbones import create_backbone  # noqa: E402
+from model.backbones import COMPARISON_BACKBONES, create_backbone  # noqa: E402
 from model.checkpoint import load_model  # noqa: E402
 from model.data import GlyphData, Split, load_glyph_data  # noqa: E402
 from model.engine import predict_proba  # noqa: E402
@@ -277,7 +277,7 @@ def run_grid(args: argparse.Namespace) -> dict:
     dataset, data = grid_data(args, bool(params.get("grayscale", False)))
     test = data.splits["test"]
     runs = []
-    for backbone in args.backbones or [args.backbone]:
+    for backbone in args.backbones:
         params["backbone"] = backbone
         for name in args.models:
             for seed in args.seeds:
@@ -376,7 +376,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--backbone", default="resnet18", help="timm backbone name")
     parser.add_argument(
-        "--backbones", nargs="+", help="grid: several timm backbones (default: --backbone)"
+        "--backbones",
+        nargs="+",
+        default=list(COMPARISON_BACKBONES),
+        help="grid: timm backbones (default: the five of model.backbones.COMPARISON_BACKBONES)",
     )
     parser.add_argument("--image-size", type=int, default=32, help="input size in pixels")
     parser.add_argument(

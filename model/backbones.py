@@ -20,6 +20,14 @@ SMALL_INPUT_KWARGS: dict[str, dict[str, Any]] = {
     "swin_tiny_patch4_window7_224": {"window_size": 4},
 }
 NEEDS_IMG_SIZE = ("deit_", "vit_", "swin_")
+# The five backbones of the full comparison: three CNN families, a ConvNeXt and a vision transformer.
+COMPARISON_BACKBONES = (
+    "resnet50",
+    "densenet121",
+    "efficientnet_b0",
+    "convnext_tiny",
+    "deit_tiny_patch16_224",
+)
 
 
 def backbone_kwargs(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from model.backbones import create_backbone
+from model.backbones import COMPARISON_BACKBONES, create_backbone
 from model.methods import BUILDERS, build_method
 from model.networks.ccfg_net import CCFGNet
 from tests.model.conftest import TEST_PARAMS
@@ -49,6 +49,17 @@ def test_unknown_method_is_rejected():
 def test_small_vision_transformer_takes_32_pixels():
     backbone = create_backbone("deit_tiny_patch16_224", 32)
     assert backbone(torch.randn(1, 3, 32, 32)).shape == (1, 192)
+
+
+@pytest.mark.parametrize("name", COMPARISON_BACKBONES)
+def test_comparison_backbones_take_32_pixels(name):
+    backbone = create_backbone(name, 32).eval()
+    with torch.no_grad():
+        pooled = backbone(torch.randn(2, 3, 32, 32))
+        features = backbone.forward_features(torch.randn(2, 3, 32, 32))
+        pre_logits = backbone.forward_head(features, pre_logits=True)
+    assert pooled.shape == (2, backbone.num_features)
+    assert pre_logits.shape == (2, backbone.num_features)
 
 
 def test_local_backbone_weights_load(tmp_path):
