@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.common.charsets import normalize_label
 from pipeline.common.logs import SkipCounter
-from pipeline.crawl.rows import make_row, read_image
+from pipeline.crawl.rows import file_time, make_row, read_image
 
 LEVELS = ("char", "word", "line")
 
@@ -106,7 +106,13 @@ def annotated_row(
             continue
         annotations.append({"points": quad, "text": label, "level": level})
     return make_row(
-        data, source=source, uri=uri, width=width, height=height, annotations=annotations
+        data,
+        source=source,
+        uri=uri,
+        width=width,
+        height=height,
+        annotations=annotations,
+        fetched_at=file_time(image_path),
     )
 
 

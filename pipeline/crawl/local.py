@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline.common.logs import SkipCounter
 from pipeline.crawl.annotations import clean_text, source_path
-from pipeline.crawl.rows import IMAGE_SUFFIXES, make_row, read_image
+from pipeline.crawl.rows import IMAGE_SUFFIXES, file_time, make_row, read_image
 from pipeline.crawl.textfiles import read_text
 
 logger = logging.getLogger(__name__)
@@ -52,13 +52,17 @@ def iter_local_source(
         if image is None:
             continue
         data, width, height = image
+        stamp = file_time(root / relative)
         if labels is None:
-            yield make_row(data, source=source, uri=relative, width=width, height=height)
+            yield make_row(
+                data, source=source, uri=relative, width=width, height=height, fetched_at=stamp
+            )
         else:
             yield make_row(
                 data,
                 source=source,
                 uri=relative,
+                fetched_at=stamp,
                 width=width,
                 height=height,
                 kind="glyph",

@@ -39,6 +39,16 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def file_time(path: Path) -> str:
+    """Return the modification time of ``path`` as ISO 8601 UTC, e.g. 2026-12-04T20:00:00Z.
+
+    Rows read from local files carry this time, so re-crawling unchanged files writes identical
+    shards and DVC does not re-run the stages after crawl.
+    """
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def make_row(
     data: bytes,
     *,
@@ -50,8 +60,13 @@ def make_row(
     label: str | None = None,
     annotations: list[dict[str, Any]] | None = None,
     synthetic: bool = False,
+    fetched_at: str | None = "now",
 ) -> dict[str, Any]:
-    """Build one ``data/crawl`` row with provenance taken from the source config."""
+    """Build one ``data/crawl`` row with provenance taken from the source config.
+
+    ``fetched_at`` is ``"now"`` for downloads, the file time (``file_time``) for local files and
+    None for rendered glyphs, which are not fetched from anywhere.
+    """
     return {
         "sha256": sha256_bytes(data),
         "image": data,
@@ -59,7 +74,7 @@ def make_row(
         "source_type": source["type"],
         "uri": uri,
         "licence": source["licence"],
-        "fetched_at": utc_now(),
+        "fetched_at": utc_now() if fetched_at == "now" else fetched_at,
         "width": width,
         "height": height,
         "num_bytes": len(data),

@@ -46,4 +46,5 @@ def iter_synthetic_source(
             kind="glyph",
             label=glyph.label,
             synthetic=True,
+            fetched_at=None,
         )

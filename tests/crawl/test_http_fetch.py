@@ -69,8 +69,10 @@ def test_throttle_spaces_starts_across_threads():
     for thread in threads:
         thread.join()
     starts.sort()
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
-    assert min(gaps) >= 0.05 - 0.01
+    # Five starts at 20 per second span at least four 50 ms gaps. A thread that records its start
+    # late under CPU load can shorten one gap, so the test checks the whole span.
+    assert len(starts) == 5
+    assert starts[-1] - starts[0] >= 4 * 0.05 - 0.02
 
 
 def test_throttle_defer_and_crawl_delay():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import numpy as np
 import pytest
@@ -43,6 +44,16 @@ def test_photos_are_sorted_with_schema_columns(tmp_path, skips):
     )
     assert rows[0]["fetched_at"].endswith("Z")
     assert skips.total == 0
+
+
+def test_fetched_at_is_the_file_time(tmp_path, skips):
+    root = tmp_path / "photos"
+    write_photo(root / "a.png", seed=1)
+    os.utime(root / "a.png", (1_700_000_000, 1_700_000_000))
+
+    rows = list(iter_local_source(local_source(root), **read_kwargs(tmp_path, skips)))
+
+    assert rows[0]["fetched_at"] == "2023-11-14T22:13:20Z"
 
 
 def test_exif_rotation_swaps_size(tmp_path, skips):

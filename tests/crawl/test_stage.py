@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -71,6 +73,18 @@ def test_shards_load_with_datasets(tmp_path, two_folders):
 
     assert loaded.num_rows == 3
     assert sorted(loaded["source_type"]) == ["local", "local", "local"]
+
+
+def test_recrawl_of_unchanged_files_writes_identical_shards(tmp_path, two_folders):
+    params = crawl_params(tmp_path, two_folders)
+    out = Path(params["output_dir"])
+    run_crawl(params, {}, tmp_path / "crawl.json")
+    first = {p.name: p.read_bytes() for p in sorted(out.glob("*.parquet"))}
+    time.sleep(1.1)  # the clock moves past the second that a download's fetched_at would record
+    run_crawl(params, {}, tmp_path / "crawl.json")
+    second = {p.name: p.read_bytes() for p in sorted(out.glob("*.parquet"))}
+    assert len(first) == 2
+    assert second == first
 
 
 def test_failed_run_keeps_previous_output(tmp_path, two_folders):
