@@ -195,8 +195,8 @@ def main() -> int:
                 info, list
             ) else info
             rows = sum(split["num_examples"] for split in default["splits"])
-            report["datasets"][directory.name] = measure_reads(
-                directory, rows, root / f"cache-{directory.name}", args.repeats
+            report["datasets"][str(directory)] = measure_reads(
+                directory, rows, root / f"cache-{len(report['datasets'])}", args.repeats
             )
         json.dump(report, sys.stdout, indent=2)
         print()
