@@ -17,7 +17,7 @@ import datasets
 from pipeline.common.images import ImageDecodeError, decode_image
 from pipeline.common.logs import SkipCounter
 from pipeline.crawl.annotations import clean_text
-from pipeline.crawl.rows import decode_skip_reason, make_row
+from pipeline.crawl.rows import decode_skip_reason, make_row, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,14 @@ def iter_hf_source(
             skips.skip(decode_skip_reason(error), uri, str(error))
             continue
         if label_column is None:
-            yield make_row(data, source=source, uri=uri, width=image.width, height=image.height)
+            yield make_row(
+                data,
+                source=source,
+                uri=uri,
+                width=image.width,
+                height=image.height,
+                fetched_at=utc_now(),
+            )
             continue
         label = example_label(example.get(label_column), names, uri, skips)
         if label is not None:
@@ -78,6 +85,7 @@ def iter_hf_source(
                 height=image.height,
                 kind="glyph",
                 label=label,
+                fetched_at=utc_now(),
             )
 
 

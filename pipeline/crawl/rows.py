@@ -60,12 +60,12 @@ def make_row(
     label: str | None = None,
     annotations: list[dict[str, Any]] | None = None,
     synthetic: bool = False,
-    fetched_at: str | None = "now",
+    fetched_at: str | None = None,
 ) -> dict[str, Any]:
     """Build one ``data/crawl`` row with provenance taken from the source config.
 
-    ``fetched_at`` is ``"now"`` for downloads, the file time (``file_time``) for local files and
-    None for rendered glyphs, which are not fetched from anywhere.
+    ``fetched_at`` is ``utc_now()`` for downloads, the file time (``file_time``) for local files
+    and None for rendered glyphs, which are not fetched from anywhere.
     """
     return {
         "sha256": sha256_bytes(data),
@@ -74,7 +74,7 @@ def make_row(
         "source_type": source["type"],
         "uri": uri,
         "licence": source["licence"],
-        "fetched_at": utc_now() if fetched_at == "now" else fetched_at,
+        "fetched_at": fetched_at,
         "width": width,
         "height": height,
         "num_bytes": len(data),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,6 @@ def card_metadata(configs: list[ConfigFiles]) -> dict:
         )
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
     metadata = card_data.to_dict()
-    _flow_class_names(metadata["dataset_info"])
     metadata["configs"] = [
         {
             "config_name": config.name,
@@ -96,7 +96,7 @@ def card_metadata(configs: list[ConfigFiles]) -> dict:
 
 
 def _flow_class_names(node: object) -> None:
-    """Turn every ClassLabel ``names: {'0': a, ...}`` mapping into a one-line list, in place.
+    """Turn every ClassLabel ``names: {'0': a, ...}`` mapping into a one-line list in place.
 
     `datasets` reads both forms. The card YAML is parsed by pure-Python PyYAML on every
     ``load_dataset``, and a one-line list of 1,843 class names parses about 2.5x faster than
@@ -114,7 +114,9 @@ def _flow_class_names(node: object) -> None:
 
 
 def dump_card_yaml(metadata: dict) -> str:
-    """Return the YAML header text; long lists stay on one line instead of wrapping."""
+    """Return the YAML header text, with class names as one-line lists that never wrap."""
+    metadata = copy.deepcopy(metadata)
+    _flow_class_names(metadata.get("dataset_info"))
     return yaml.dump(
         metadata, Dumper=_CardDumper, allow_unicode=True, sort_keys=False, width=1 << 30
     )

@@ -54,25 +54,32 @@ def test_allowed_hosts_default_and_wildcard():
 
 
 def test_throttle_spaces_starts_across_threads():
-    throttle = HostThrottle(rate_limit_per_host=20.0, max_concurrency_per_host=4)
-    starts: list[float] = []
-    lock = threading.Lock()
+    booked: list[float] = []
+    booking = threading.Lock()
+
+    class RecordingThrottle(HostThrottle):
+        def _reserve_start(self, host: str) -> float:
+            with booking:
+                wait = super()._reserve_start(host)
+                booked.append(self.last_start[host])
+            return wait
+
+    throttle = RecordingThrottle(rate_limit_per_host=20.0, max_concurrency_per_host=4)
 
     def request() -> None:
         with throttle.slot("h:1"):
-            with lock:
-                starts.append(time.monotonic())
+            pass
 
     threads = [threading.Thread(target=request) for _ in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    starts.sort()
-    # Five starts at 20 per second span at least four 50 ms gaps. A thread that records its start
-    # late under CPU load can shorten one gap, so the test checks the whole span.
-    assert len(starts) == 5
-    assert starts[-1] - starts[0] >= 4 * 0.05 - 0.02
+    # The booked start times are exact: at least 1 / 20 s apart, however late a thread runs.
+    booked.sort()
+    gaps = [later - earlier for earlier, later in zip(booked, booked[1:], strict=False)]
+    assert len(booked) == 5
+    assert min(gaps) >= 0.05 - 1e-9
 
 
 def test_throttle_defer_and_crawl_delay():

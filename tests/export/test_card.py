@@ -38,6 +38,14 @@ def test_class_names_survive_the_card_round_trip():
     ]
 
 
+def test_metadata_stays_plain_data():
+    metadata = card_metadata([_config(["a", "b"])])
+    # Any YAML writer can dump it; only dump_card_yaml changes the layout.
+    assert "names:\n" in yaml.safe_dump(metadata)
+    assert "names: [a, b]" in dump_card_yaml(metadata)
+    assert "names: [a, b]" not in yaml.safe_dump(metadata)
+
+
 def test_class_names_take_one_line():
     names = [chr(0x4E00 + i) for i in range(500)]
     text = dump_card_yaml(card_metadata([_config(names)]))
