@@ -186,17 +186,25 @@ def build_chars74k_dataset(root: Path, out: Path, seed: int = 0) -> Path:
     return out
 
 
+# Train params that the grid sets itself, with the option that sets each.
+GRID_OWNED = {"backbone": "--backbones", "seed": "--seeds", "image_size": "--image-size"}
+
+
 def apply_override(params: dict, assignment: str) -> None:
-    """Set one train param from ``KEY=VALUE`` (YAML value), ``a.b=VALUE`` for nested keys."""
+    """Set one existing train param from ``KEY=VALUE`` (YAML value), ``a.b=VALUE`` when nested."""
     key, sep, value = assignment.partition("=")
     if not sep or not key:
         raise SystemExit(f"--set expects KEY=VALUE, got '{assignment}'")
+    if key in GRID_OWNED:
+        raise SystemExit(f"--set {key}: the grid sets '{key}'; use {GRID_OWNED[key]} instead")
     *parents, leaf = key.split(".")
     node = params
     for part in parents:
         if not isinstance(node.get(part), dict):
             raise SystemExit(f"--set {key}: '{part}' is not a section of the train params")
         node = node[part]
+    if leaf not in node:
+        raise SystemExit(f"--set {key}: no such train param; check the spelling in params.yaml")
     node[leaf] = yaml.safe_load(value)
 
 
@@ -212,10 +220,11 @@ def restrict_to_groups(data: GlyphData, max_groups: int, seed: int = 0) -> Glyph
         if group >= 0 and label in train_labels:
             members.setdefault(group, []).append(label)
     eligible = sorted(g for g, labels in members.items() if len(labels) >= 2)
-    if len(eligible) <= max_groups:
-        return data
+    if len(eligible) < max_groups:
+        logger.warning("only %d groups can be kept, fewer than %d", len(eligible), max_groups)
     rng = np.random.default_rng(seed)
-    kept_groups = sorted(rng.choice(eligible, size=max_groups, replace=False).tolist())
+    size = min(max_groups, len(eligible))
+    kept_groups = sorted(rng.choice(eligible, size=size, replace=False).tolist())
     kept = sorted(label for g in kept_groups for label in members[g])
     new_label = torch.full((data.num_classes,), -1, dtype=torch.int64)
     new_label[kept] = torch.arange(len(kept))
@@ -230,14 +239,16 @@ def restrict_to_groups(data: GlyphData, max_groups: int, seed: int = 0) -> Glyph
     return GlyphData(
         class_names=[data.class_names[i] for i in kept],
         group_names=[data.group_names[g] for g in kept_groups],
-        class_to_group=np.array([group_index[int(data.class_to_group[i])] for i in kept]),
+        class_to_group=np.array(
+            [group_index[int(data.class_to_group[i])] for i in kept], dtype=np.int64
+        ),
         splits=splits,
         skipped=data.skipped,
     )
 
 
-def grid_data(args: argparse.Namespace, grayscale: bool) -> tuple[str, GlyphData]:
-    """Return the dataset name and its decoded splits (Chars74K build or an exported folder)."""
+def grid_data(args: argparse.Namespace, grayscale: bool) -> tuple[str, Path, GlyphData]:
+    """Return the dataset name, its folder and its decoded splits (Chars74K build or an export)."""
     work = Path(args.work_dir)
     if args.dataset:
         path = Path(args.dataset)
@@ -248,7 +259,7 @@ def grid_data(args: argparse.Namespace, grayscale: bool) -> tuple[str, GlyphData
     data = load_glyph_data(path, args.image_size, grayscale)
     if args.max_groups:
         data = restrict_to_groups(data, args.max_groups)
-        name = f"{name}-{args.max_groups}groups"
+        name = f"{name}-{len(data.group_names)}groups"
     logger.info(
         "%s: %d classes in %d groups, %s images per split",
         name,
@@ -256,7 +267,25 @@ def grid_data(args: argparse.Namespace, grayscale: bool) -> tuple[str, GlyphData
         len(data.group_names),
         {split: len(rows) for split, rows in data.splits.items()},
     )
-    return name, data
+    return name, path, data
+
+
+def check_record(path: Path, record: dict, params: dict, dataset_path: Path) -> None:
+    """Raise when a stored run used other settings or another dataset folder than this grid."""
+    wanted = json.loads(json.dumps(params, default=str))
+    stored = record.get("params", {})
+    changed = sorted(k for k in set(wanted) | set(stored) if wanted.get(k) != stored.get(k))
+    if changed:
+        raise SystemExit(
+            f"{path} was trained with other settings ({', '.join(changed)}); "
+            "pass another --tag or --work-dir, or delete that file to re-run it"
+        )
+    stored_path = record.get("dataset_path")
+    if stored_path and stored_path != str(dataset_path.resolve()):
+        raise SystemExit(
+            f"{path} was trained on {stored_path}, not {dataset_path.resolve()}; "
+            "pass another --work-dir"
+        )
 
 
 def run_grid(args: argparse.Namespace) -> dict:
@@ -274,7 +303,7 @@ def run_grid(args: argparse.Namespace) -> dict:
     for assignment in args.set:
         apply_override(params, assignment)
     work = Path(args.work_dir)
-    dataset, data = grid_data(args, bool(params.get("grayscale", False)))
+    dataset, dataset_path, data = grid_data(args, bool(params.get("grayscale", False)))
     test = data.splits["test"]
     runs = []
     for backbone in args.backbones:
@@ -285,7 +314,9 @@ def run_grid(args: argparse.Namespace) -> dict:
                 run_id = f"{name}-{args.tag}-s{seed}"
                 record_path = work / "results" / dataset / backbone / f"{run_id}.json"
                 if record_path.is_file():
-                    runs.append(json.loads(record_path.read_text(encoding="utf-8")))
+                    record = json.loads(record_path.read_text(encoding="utf-8"))
+                    check_record(record_path, record, params, dataset_path)
+                    runs.append(record)
                     logger.info("%s exists; skipping that run", record_path)
                     continue
                 out = work / "models" / dataset / backbone / run_id
@@ -298,6 +329,7 @@ def run_grid(args: argparse.Namespace) -> dict:
                 )
                 metrics.update(
                     dataset=dataset,
+                    dataset_path=str(dataset_path.resolve()),
                     backbone=backbone,
                     model=name,
                     tag=args.tag,
@@ -366,6 +398,13 @@ def collect_runs(work: Path) -> list[dict]:
     ]
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -374,7 +413,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--params", default="params.yaml", help="params file whose train section is used"
     )
-    parser.add_argument("--backbone", default="resnet18", help="timm backbone name")
+    parser.add_argument("--backbone", default="resnet18", help="throughput: timm backbone name")
     parser.add_argument(
         "--backbones",
         nargs="+",
@@ -392,7 +431,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chars74k", help="grid: Chars74K folder with labels.tsv and img/")
     parser.add_argument("--dataset", help="grid: an exported dataset folder instead of --chars74k")
     parser.add_argument(
-        "--max-groups", type=int, help="grid: keep this many look-alike groups, drawn at random"
+        "--max-groups",
+        type=positive_int,
+        help="grid: keep this many look-alike groups, drawn at random",
     )
     parser.add_argument(
         "--tag", default="default", help="grid: variant name in the run files and the table"

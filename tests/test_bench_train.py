@@ -59,6 +59,10 @@ def test_override_rejects_bad_keys(bench):
         bench.apply_override({}, "epochs")
     with pytest.raises(SystemExit, match="'epochs' is not a section"):
         bench.apply_override({"epochs": 12}, "epochs.inner=3")
+    with pytest.raises(SystemExit, match="no such train param"):
+        bench.apply_override({"ccfg_net": {"cosface_scale": 30.0}}, "ccfg_net.cosface_scal=16")
+    with pytest.raises(SystemExit, match="use --backbones instead"):
+        bench.apply_override({"backbone": "resnet18"}, "backbone=resnet50")
 
 
 def test_group_subset_keeps_learnable_groups(bench):
@@ -80,6 +84,25 @@ def test_group_subset_keeps_learnable_groups(bench):
     assert len(subset.splits["validation"]) == 0
 
 
-def test_group_subset_with_enough_room_is_unchanged(bench):
-    data = _data()
-    assert bench.restrict_to_groups(data, max_groups=2) is data
+def test_group_subset_keeps_every_learnable_group_when_short(bench):
+    subset = bench.restrict_to_groups(_data(), max_groups=3)
+    # g2 has one class and g3 one learnable class, so two groups remain of the three requested.
+    assert subset.group_names == ["g0", "g1"]
+    assert subset.class_names == ["A", "B", "C", "D"]
+    assert subset.class_to_group.dtype == np.int64
+    assert len(subset.splits["train"]) == 6
+
+
+def test_stored_run_with_other_settings_is_rejected(bench, tmp_path):
+    params = {"epochs": 28, "ccfg_net": {"cosface_scale": 16}}
+    record = {"params": {"epochs": 28, "ccfg_net": {"cosface_scale": 16}}}
+    bench.check_record(tmp_path / "run.json", record, params, tmp_path)
+    record["params"]["ccfg_net"] = {"cosface_scale": 30}
+    with pytest.raises(SystemExit, match=r"run.json was trained with other settings \(ccfg_net\)"):
+        bench.check_record(tmp_path / "run.json", record, params, tmp_path)
+
+
+def test_stored_run_on_other_dataset_is_rejected(bench, tmp_path):
+    record = {"params": {"epochs": 28}, "dataset_path": "/elsewhere/rcc-fgvc"}
+    with pytest.raises(SystemExit, match="was trained on /elsewhere/rcc-fgvc"):
+        bench.check_record(tmp_path / "run.json", record, {"epochs": 28}, tmp_path)
