@@ -41,6 +41,23 @@ class StaleEditError(LabelingError):
         self.conflicts = conflicts
 
 
+class InvalidGroupEditError(LabelingError):
+    """A merge or split that the current groups do not allow (a self-merge, a non-member...)."""
+
+
+class GroupEditConflictError(LabelingError):
+    """An undo of a group edit that later group edits build on."""
+
+    def __init__(self, edit: Any, later: list[Any]) -> None:
+        names = ", ".join(f"{e.action} {e.group_id} {e.value} by {e.annotator}" for e in later)
+        super().__init__(
+            f"cannot undo {edit.action} {edit.group_id} {edit.value}: {len(later)} later group "
+            f"edit(s) depend on it ({names}); those must be undone first by their annotators"
+        )
+        self.edit = edit
+        self.later = later
+
+
 class NothingToUndoError(LabelingError):
     """An undo request from an annotator who has no decision left to undo."""
 

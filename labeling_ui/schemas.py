@@ -115,3 +115,49 @@ class ProgressOut(BaseModel):
 class ExportResult(BaseModel):
     path: str
     rows: int
+
+
+class MergeRequest(BaseModel):
+    """Merge ``other_group_id`` into the group named in the path."""
+
+    annotator: str
+    other_group_id: str = Field(max_length=128)
+
+
+class SplitRequest(BaseModel):
+    """Move ``characters`` (for example "O0" or "巳, 己") out of the group into a new group."""
+
+    annotator: str
+    characters: str = Field(max_length=64)
+
+
+class GroupUndoRequest(BaseModel):
+    annotator: str
+
+
+class GroupEditOut(BaseModel):
+    """One group edit as the overrides file writes it; ``undoes`` is set only on undo events."""
+
+    event_id: int
+    group_id: str
+    action: Literal["merge_groups", "split_group", "undo"]
+    value: str
+    annotator: str
+    created_at: str
+    undoes: int | None = None
+
+
+class EditedGroup(BaseModel):
+    group_id: str
+    members: list[str]
+
+
+class GroupEditsOut(BaseModel):
+    """The group edits in force, oldest first, and the groups the next export builds from them.
+
+    ``event`` is the event a POST appended (the edit, or the undo event); a GET leaves it empty.
+    """
+
+    event: GroupEditOut | None = None
+    edits: list[GroupEditOut]
+    groups: list[EditedGroup]

@@ -10,17 +10,23 @@ from pathlib import Path
 from labeling_ui.config import Settings
 from labeling_ui.dataset import Crop, GlyphDataset, load_dataset_dir
 from labeling_ui.errors import InvalidDecisionError, UnknownCropError, UnknownGroupError
+from labeling_ui.group_edits import check_merge, check_split, edited_groups
 from labeling_ui.overrides import export_overrides
 from labeling_ui.schemas import (
     AnnotatorProgress,
     CropOut,
     DecisionRequest,
     DecisionResult,
+    EditedGroup,
     GroupDetail,
+    GroupEditOut,
+    GroupEditsOut,
     GroupSummary,
+    MergeRequest,
     ProgressOut,
+    SplitRequest,
 )
-from labeling_ui.store import CropState, Event, LabelStore
+from labeling_ui.store import CropState, Event, GroupEvent, LabelStore
 from labeling_ui.suspicion import (
     Prediction,
     load_predictions,
@@ -184,6 +190,42 @@ class LabelingService:
         states = self.store.states()
         crops = self._crops_out([self.crop(event.crop_id) for event in events], states)
         return DecisionResult(event_ids=[event.event_id for event in events], crops=crops)
+
+    def group_edits(self, event: GroupEvent | None = None) -> GroupEditsOut:
+        """Return the group edits in force and the groups they produce from the dataset's groups."""
+        edits = self.store.group_edits()
+        groups = edited_groups(self.dataset.groups, edits)
+        return GroupEditsOut(
+            event=None if event is None else GroupEditOut(**vars(event)),
+            edits=[GroupEditOut(**vars(edit)) for edit in edits],
+            groups=[EditedGroup(group_id=g, members=m) for g, m in groups.items()],
+        )
+
+    def merge_groups(self, group_id: str, request: MergeRequest) -> GroupEditsOut:
+        """Record that ``request.other_group_id`` is merged into ``group_id``."""
+        annotator = validate_annotator(request.annotator)
+        other = request.other_group_id.strip()
+
+        def check(edits: list[GroupEvent]) -> str:
+            check_merge(self.dataset.groups, edits, group_id, other)
+            return other
+
+        event = self.store.record_group_edit(annotator, "merge_groups", group_id, check)
+        return self.group_edits(event)
+
+    def split_group(self, group_id: str, request: SplitRequest) -> GroupEditsOut:
+        """Record that ``request.characters`` leave ``group_id`` for a new group."""
+        annotator = validate_annotator(request.annotator)
+
+        def check(edits: list[GroupEvent]) -> str:
+            return check_split(self.dataset.groups, edits, group_id, request.characters)
+
+        event = self.store.record_group_edit(annotator, "split_group", group_id, check)
+        return self.group_edits(event)
+
+    def undo_group_edit(self, annotator: str) -> GroupEditsOut:
+        """Revert the annotator's newest group edit in force."""
+        return self.group_edits(self.store.undo_group_edit(validate_annotator(annotator)))
 
     def progress(self) -> ProgressOut:
         """Return review progress per group and per annotator."""

@@ -4,6 +4,10 @@ Every decision is one row of ``events``. An undo appends a compensating ``undo``
 the event it reverts, so no row is ever updated or deleted. A crop's version is the number of its
 events. A write carries the version the annotator saw (``base_version``) and is rejected when it
 no longer matches, so two people editing the same crop cannot silently overwrite each other.
+
+Group edits (``merge_groups``, ``split_group``) live in ``group_events`` in the same way. Their
+meaning depends on the edits before them, because a split names its new group by counting and a
+merge removes a group, so only the newest group edit in force can be undone.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from labeling_ui.errors import (
+    GroupEditConflictError,
     NothingToUndoError,
     StaleEditError,
     StoreBusyError,
@@ -27,9 +32,13 @@ from labeling_ui.errors import (
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# Version 2 added ``group_events``. A version 1 database is upgraded in place by creating that
+# table, which leaves its crop events as they are.
+SCHEMA_VERSION = 2
+UPGRADABLE_VERSIONS = (1,)
 SQLITE_HEADER = b"SQLite format 3\x00"
 DECISIONS = ("confirm", "relabel", "reject")
+GROUP_EDITS = ("merge_groups", "split_group")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -47,12 +56,22 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_crop ON events (crop_id, event_id);
 CREATE INDEX IF NOT EXISTS events_by_annotator ON events (annotator, event_id);
+CREATE TABLE IF NOT EXISTS group_events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    group_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('merge_groups', 'split_group', 'undo')),
+    value TEXT NOT NULL,
+    undoes INTEGER REFERENCES group_events (event_id)
+);
 """
 
 EVENT_COLUMNS = (
     "event_id, batch_id, crop_id, annotator, created_at, action, old_label, new_label, reason, "
     "base_version, undoes"
 )
+GROUP_EVENT_COLUMNS = "event_id, group_id, annotator, created_at, action, value, undoes"
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,30 @@ class Event:
     reason: str | None
     base_version: int
     undoes: int | None
+
+
+@dataclass(frozen=True)
+class GroupEvent:
+    """One row of the ``group_events`` table.
+
+    ``value`` is the merged group id for ``merge_groups`` and the moved characters for
+    ``split_group``. An ``undo`` row repeats the group id and value of the edit it reverts.
+    """
+
+    event_id: int
+    group_id: str
+    annotator: str
+    created_at: str
+    action: str
+    value: str
+    undoes: int | None
+
+
+def group_edits_in_force(events: Iterable[GroupEvent]) -> list[GroupEvent]:
+    """Return the group edits that no undo has reverted, oldest first."""
+    events = list(events)
+    undone = {event.undoes for event in events if event.action == "undo"}
+    return [e for e in events if e.action != "undo" and e.event_id not in undone]
 
 
 @dataclass
@@ -162,13 +205,21 @@ class LabelStore:
                 if connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                     raise sqlite3.DatabaseError("PRAGMA quick_check reported damage")
                 version = connection.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
+                if version not in (0, *UPGRADABLE_VERSIONS, SCHEMA_VERSION):
                     raise StoreCorruptError(
                         f"label database {self.path} has schema version {version}, expected "
-                        f"{SCHEMA_VERSION}; it was left untouched: pass another --db path"
+                        f"{SCHEMA_VERSION} (or {', '.join(map(str, UPGRADABLE_VERSIONS))}, which "
+                        "is upgraded in place); it was left untouched: pass another --db path"
                     )
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(SCHEMA)
+                if version in UPGRADABLE_VERSIONS:
+                    logger.info(
+                        "upgraded label database %s from schema version %d to %d",
+                        self.path,
+                        version,
+                        SCHEMA_VERSION,
+                    )
                 connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except StoreBusyError:
             raise
@@ -385,3 +436,67 @@ class LabelStore:
                 "SELECT annotator, COUNT(*) FROM events GROUP BY annotator ORDER BY annotator"
             ).fetchall()
         return dict(rows)
+
+    @staticmethod
+    def _group_events(
+        connection: sqlite3.Connection, where: str = "", args: tuple = ()
+    ) -> list[GroupEvent]:
+        rows = connection.execute(
+            f"SELECT {GROUP_EVENT_COLUMNS} FROM group_events {where} ORDER BY event_id", args
+        ).fetchall()
+        return [GroupEvent(*row) for row in rows]
+
+    def group_events(self) -> list[GroupEvent]:
+        """Return every group event, undo events included, oldest first."""
+        with self._connect() as connection:
+            return self._group_events(connection)
+
+    def group_edits(self) -> list[GroupEvent]:
+        """Return the group edits in force, in the order they were made."""
+        return group_edits_in_force(self.group_events())
+
+    def record_group_edit(
+        self,
+        annotator: str,
+        action: str,
+        group_id: str,
+        check: Callable[[list[GroupEvent]], str],
+    ) -> GroupEvent:
+        """Append one group edit and return it.
+
+        ``check`` receives the edits in force inside the write transaction and returns the value
+        to store, or raises to abort the write. An edit checked this way cannot be invalidated by
+        a concurrent writer before it is saved.
+        """
+        if action not in GROUP_EDITS:
+            raise ValueError(f"unknown group edit {action!r}; expected one of {GROUP_EDITS}")
+        with self._transaction() as connection:
+            value = check(group_edits_in_force(self._group_events(connection)))
+            cursor = connection.execute(
+                "INSERT INTO group_events (group_id, annotator, created_at, action, value, "
+                "undoes) VALUES (?, ?, ?, ?, ?, NULL)",
+                (group_id, annotator, utc_now(), action, value),
+            )
+            return self._group_events(connection, "WHERE event_id = ?", (cursor.lastrowid,))[0]
+
+    def undo_group_edit(self, annotator: str) -> GroupEvent:
+        """Revert the annotator's newest group edit in force and return the ``undo`` event.
+
+        Raises NothingToUndoError if there is none, and GroupEditConflictError if anyone has made
+        a group edit since, because that edit was checked against the groups this one produced.
+        """
+        with self._transaction() as connection:
+            edits = group_edits_in_force(self._group_events(connection))
+            own = [edit for edit in edits if edit.annotator == annotator]
+            if not own:
+                raise NothingToUndoError(f"annotator {annotator!r} has no group edit left to undo")
+            edit = own[-1]
+            later = [e for e in edits if e.event_id > edit.event_id]
+            if later:
+                raise GroupEditConflictError(edit, later)
+            cursor = connection.execute(
+                "INSERT INTO group_events (group_id, annotator, created_at, action, value, "
+                "undoes) VALUES (?, ?, ?, 'undo', ?, ?)",
+                (edit.group_id, annotator, utc_now(), edit.value, edit.event_id),
+            )
+            return self._group_events(connection, "WHERE event_id = ?", (cursor.lastrowid,))[0]

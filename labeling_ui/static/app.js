@@ -14,6 +14,7 @@ const state = {
   cursor: null,
   anchor: null,
   busy: false,     // true while a decision or an undo is saved and the group reloaded
+  edits: { edits: [], groups: [] },  // GroupEditsOut from /api/group-edits
 };
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +88,7 @@ async function loadGroup(groupId, cursorId) {
   $("group-select").value = groupId;
   history.replaceState(null, "", `#group=${encodeURIComponent(groupId)}`);
   render();
-  await loadProgress();
+  await Promise.all([loadProgress(), loadGroupEdits()]);
 }
 
 function buildColumns() {
@@ -195,6 +196,112 @@ function row(cells) {
   const tr = el("tr");
   for (const cell of cells) tr.append(el("td", null, cell));
   return tr;
+}
+
+// ---- group edits ----
+
+async function loadGroupEdits() {
+  state.edits = await api("GET", "/api/group-edits");
+  renderGroupEdits();
+}
+
+// An edit concerns the current group when it targets it, merges it away, or splits it.
+function concernsGroup(edit, groupId) {
+  return edit.group_id === groupId || (edit.action === "merge_groups" && edit.value === groupId);
+}
+
+function renderGroupEdits() {
+  const groupId = state.group.group_id;
+  const select = $("merge-source");
+  const chosen = select.value;
+  const others = state.edits.groups.filter((group) => group.group_id !== groupId);
+  select.replaceChildren(
+    ...others.map((group) => {
+      const option = el("option", null, `${group.group_id}  ${group.members.join(" ")}`);
+      option.value = group.group_id;
+      return option;
+    })
+  );
+  if (others.some((group) => group.group_id === chosen)) select.value = chosen;
+  // The picks are the members after the pending edits, which a split is checked against.
+  const after = state.edits.groups.find((group) => group.group_id === groupId);
+  const picked = new Set(splitCharacters($("split-chars").value));
+  $("split-picks").replaceChildren(
+    ...(after ? after.members : []).map((member) => {
+      const button = el("button", picked.has(member) ? "picked" : null, member);
+      button.type = "button";
+      button.title = `add or remove ${member}`;
+      button.addEventListener("click", () => togglePick(member));
+      return button;
+    })
+  );
+  const pending = state.edits.edits.filter((edit) => concernsGroup(edit, groupId));
+  $("pending-edits").replaceChildren(...pending.map(describeEdit));
+  $("edited-members").textContent = after
+    ? `After these edits: ${after.members.join(" ")}`
+    : "After these edits this group no longer exists.";
+}
+
+function describeEdit(edit) {
+  const text = edit.action === "merge_groups"
+    ? `merge ${edit.value} into ${edit.group_id}`
+    : `split ${edit.value} off ${edit.group_id}`;
+  const item = el("li", null, `${text} (${edit.annotator}, ${edit.created_at})`);
+  item.dataset.action = edit.action;
+  item.dataset.value = edit.value;
+  return item;
+}
+
+function splitCharacters(text) {
+  return [...new Set([...text].filter((c) => c.trim() && c !== ","))];
+}
+
+function togglePick(member) {
+  const chars = splitCharacters($("split-chars").value);
+  const index = chars.indexOf(member);
+  if (index >= 0) chars.splice(index, 1);
+  else chars.push(member);
+  $("split-chars").value = chars.join("");
+  renderGroupEdits();
+}
+
+async function editGroup(path, body, describe) {
+  if (!annotator()) return setStatus("Enter your annotator name first.", true);
+  await whileBusy(async () => {
+    let message;
+    let isError = false;
+    try {
+      const result = await api("POST", path, { annotator: annotator(), ...body });
+      message = describe(result.event);
+    } catch (error) {
+      [message, isError] = [error.message, true];
+    }
+    await loadGroupEdits();
+    setStatus(message, isError);
+  });
+}
+
+function mergeGroup() {
+  const other = $("merge-source").value;
+  if (!other) return setStatus("There is no other group to merge.", true);
+  const groupId = state.group.group_id;
+  return editGroup(`/api/groups/${encodeURIComponent(groupId)}/merge`, { other_group_id: other },
+    (event) => `Merged ${event.value} into ${event.group_id}; the next export applies it.`);
+}
+
+function splitGroup() {
+  const groupId = state.group.group_id;
+  return editGroup(`/api/groups/${encodeURIComponent(groupId)}/split`,
+    { characters: $("split-chars").value },
+    (event) => {
+      $("split-chars").value = "";
+      return `Split ${event.value} off ${event.group_id}; the next export applies it.`;
+    });
+}
+
+function undoGroupEdit() {
+  return editGroup("/api/group-edits/undo", {},
+    (event) => `Undid the group edit ${event.group_id} ${event.value}.`);
 }
 
 // ---- selection ----
@@ -386,6 +493,16 @@ function wireControls() {
   });
   $("export").addEventListener("click", exportOverrides);
   $("typed-cancel").addEventListener("click", closeTypedForm);
+  $("merge-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    mergeGroup();
+  });
+  $("split-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    splitGroup();
+  });
+  $("split-chars").addEventListener("input", renderGroupEdits);
+  $("undo-group-edit").addEventListener("click", undoGroupEdit);
   $("typed-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const label = $("typed-label").value;

@@ -162,3 +162,55 @@ def test_stale_page_shows_conflict(page: Page, live_server) -> None:
     expect(page.locator("#status")).to_contain_text(f'{target} is now "D" (relabeled by bob)')
     assert crop(live_server.url, target)["annotator"] == "bob"
     expect(page.locator(f'.tile[data-crop-id="{target}"]')).to_have_attribute("data-label", "D")
+
+
+def test_merge_and_split_through_page(page: Page, live_server, tmp_path: Path) -> None:
+    open_page(page, live_server.url)
+    expect(page.locator("#merge-source option")).to_have_text(["latin-0002  1 7 I L"])
+    expect(page.locator("#pending-edits li")).to_have_count(0)
+    expect(page.locator("#edited-members")).to_have_text("After these edits: 0 D O Q")
+
+    page.select_option("#merge-source", "latin-0002")
+    page.click("#merge-form button[type=submit]")
+    expect(page.locator("#status")).to_have_text(
+        "Merged latin-0002 into latin-0001; the next export applies it."
+    )
+    expect(page.locator("#edited-members")).to_have_text("After these edits: 0 1 7 D I L O Q")
+
+    # Pick two members with their buttons, then type a third one next to them.
+    page.click('#split-picks button:text-is("Q")')
+    page.click('#split-picks button:text-is("0")')
+    expect(page.locator("#split-chars")).to_have_value("Q0")
+    expect(page.locator("#split-picks button")).to_have_text(list("017DILOQ"))
+    expect(page.locator("#split-picks button.picked")).to_have_text(["0", "Q"])
+    page.fill("#split-chars", "Q0X")
+    page.click("#split-form button[type=submit]")
+    expect(page.locator("#status")).to_contain_text("Error 422: cannot split 'X' off group")
+    page.fill("#split-chars", "Q0")
+    page.click("#split-form button[type=submit]")
+    expect(page.locator("#status")).to_have_text(
+        "Split 0Q off latin-0001; the next export applies it."
+    )
+    pending = page.locator("#pending-edits li")
+    expect(pending).to_have_count(2)
+    expect(pending.nth(0)).to_contain_text("merge latin-0002 into latin-0001 (alice,")
+    expect(pending.nth(1)).to_contain_text("split 0Q off latin-0001 (alice,")
+    expect(page.locator("#edited-members")).to_have_text("After these edits: 1 7 D I L O")
+    save_screenshot(page, tmp_path, "group-edits.png")
+
+    page.keyboard.press("e")
+    expect(page.locator("#status")).to_contain_text("Wrote 2 overrides to")
+    overrides = read_overrides(live_server.settings.overrides_path)
+    assert overrides.crops == {}
+    assert [(e.target, e.action, e.value, e.annotator) for e in overrides.groups] == [
+        ("latin-0001", "merge_groups", "latin-0002", "alice"),
+        ("latin-0001", "split_group", "0Q", "alice"),
+    ]
+
+    # The merged group's own view says that it no longer exists after the edits.
+    page.keyboard.press("n")
+    expect(page.locator("#reference .glyph")).to_have_text(["1", "7", "I", "L"])
+    expect(page.locator("#edited-members")).to_have_text(
+        "After these edits this group no longer exists."
+    )
+    expect(page.locator("#pending-edits li")).to_have_count(1)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from labeling_ui.errors import NothingToUndoError, StaleEditError, StoreBusyError, StoreCorruptError
+from labeling_ui.errors import (
+    GroupEditConflictError,
+    InvalidGroupEditError,
+    NothingToUndoError,
+    StaleEditError,
+    StoreBusyError,
+    StoreCorruptError,
+)
 from labeling_ui.overrides import render_overrides
 from labeling_ui.store import LabelStore
 
@@ -22,7 +29,7 @@ def store(tmp_path: Path) -> LabelStore:
 def test_new_database_uses_wal(store: LabelStore) -> None:
     with sqlite3.connect(store.path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 def test_relabel_then_confirm_keeps_new_label(store: LabelStore) -> None:
@@ -165,7 +172,10 @@ def test_foreign_schema_version_rejected(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA user_version = 7")
-    with pytest.raises(StoreCorruptError, match="schema version 7, expected 1"):
+    with pytest.raises(
+        StoreCorruptError,
+        match=r"schema version 7, expected 2 \(or 1, which is upgraded in place\)",
+    ):
         LabelStore(path)
 
 
@@ -198,3 +208,119 @@ def test_states_see_other_writers(store: LabelStore) -> None:
     assert states["c1"].version == 2
     assert states["c1"].label("O") == "D"
     assert states["c2"].decision.annotator == "bob"
+
+
+# The events table as schema version 1 created it, before group edits existed.
+SCHEMA_V1 = """
+CREATE TABLE events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id TEXT NOT NULL,
+    crop_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('confirm', 'relabel', 'reject', 'undo')),
+    old_label TEXT,
+    new_label TEXT,
+    reason TEXT,
+    base_version INTEGER NOT NULL,
+    undoes INTEGER REFERENCES events (event_id)
+);
+PRAGMA user_version = 1;
+"""
+
+
+def value_of(value: str):
+    """Return a group-edit check that accepts any state and stores ``value``."""
+    return lambda edits: value
+
+
+def test_version_1_database_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "labels.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(SCHEMA_V1)
+        connection.execute(
+            "INSERT INTO events (batch_id, crop_id, annotator, created_at, action, old_label, "
+            "new_label, reason, base_version, undoes) VALUES "
+            "('b1', 'c1', 'alice', '2026-01-01T00:00:00.000Z', 'relabel', 'O', 'Q', NULL, 0, NULL)"
+        )
+    store = LabelStore(path)
+    assert store.states()["c1"].label("O") == "Q"
+    store.record_group_edit("alice", "merge_groups", "g1", value_of("g2"))
+    assert [(e.group_id, e.value) for e in store.group_edits()] == [("g1", "g2")]
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_group_edits_kept_in_creation_order(store: LabelStore) -> None:
+    store.record_group_edit("alice", "merge_groups", "g1", value_of("g2"))
+    store.record_group_edit("bob", "split_group", "g1", value_of("0O"))
+    store.record_group_edit("alice", "split_group", "g3", value_of("L"))
+    edits = store.group_edits()
+    assert [(e.action, e.group_id, e.value, e.annotator) for e in edits] == [
+        ("merge_groups", "g1", "g2", "alice"),
+        ("split_group", "g1", "0O", "bob"),
+        ("split_group", "g3", "L", "alice"),
+    ]
+    assert [e.event_id for e in edits] == sorted(e.event_id for e in edits)
+
+
+def test_failed_group_check_writes_nothing(store: LabelStore) -> None:
+    def reject(edits):
+        raise InvalidGroupEditError("not allowed")
+
+    with pytest.raises(InvalidGroupEditError, match="not allowed"):
+        store.record_group_edit("alice", "merge_groups", "g1", reject)
+    assert store.group_events() == []
+
+
+def test_group_undo_appends_compensating_event(store: LabelStore) -> None:
+    store.record_group_edit("alice", "merge_groups", "g1", value_of("g2"))
+    edit = store.record_group_edit("alice", "split_group", "g1", value_of("Q"))
+    undo = store.undo_group_edit("alice")
+    assert (undo.action, undo.undoes, undo.group_id, undo.value) == (
+        "undo",
+        edit.event_id,
+        "g1",
+        "Q",
+    )
+    assert [e.action for e in store.group_edits()] == ["merge_groups"]
+    assert len(store.group_events()) == 3
+    store.undo_group_edit("alice")
+    assert store.group_edits() == []
+    with pytest.raises(NothingToUndoError, match="'alice' has no group edit left to undo"):
+        store.undo_group_edit("alice")
+
+
+def test_group_undo_blocked_by_later_edit(store: LabelStore) -> None:
+    store.record_group_edit("alice", "merge_groups", "g1", value_of("g2"))
+    store.record_group_edit("bob", "split_group", "g1", value_of("Q"))
+    with pytest.raises(GroupEditConflictError, match="split_group g1 Q by bob"):
+        store.undo_group_edit("alice")
+    assert len(store.group_edits()) == 2
+    store.undo_group_edit("bob")
+    store.undo_group_edit("alice")
+    assert store.group_edits() == []
+
+
+def test_group_and_crop_undo_are_separate(store: LabelStore) -> None:
+    store.record("alice", "confirm", {"c1": 0}, LABELS)
+    store.record_group_edit("alice", "merge_groups", "g1", value_of("g2"))
+    (undo,) = store.undo("alice")
+    assert undo.crop_id == "c1"
+    assert len(store.group_edits()) == 1
+
+
+def test_overrides_list_group_edits_after_crops(store: LabelStore) -> None:
+    store.record("alice", "confirm", {"c2": 0}, LABELS)
+    store.record_group_edit("bob", "split_group", "g1", value_of("0O"))
+    store.record_group_edit("alice", "merge_groups", "g1", value_of("g2"))
+    rows = [
+        line.split("\t")
+        for line in render_overrides(store.states(), store.group_edits()).splitlines()[1:]
+    ]
+    assert [row[:4] for row in rows] == [
+        ["c2", "confirm", "", "alice"],
+        ["g1", "split_group", "0O", "bob"],
+        ["g1", "merge_groups", "g2", "alice"],
+    ]
+    assert [row[5] for row in rows[1:]] == ["", ""]
