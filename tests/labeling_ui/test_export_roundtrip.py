@@ -157,3 +157,43 @@ def test_overrides_change_reexport(realdata: Path, tmp_path: Path) -> None:
     assert len(after) == 3 * PER_CLASS - 1
     metrics = json.loads((tmp_path / "metrics" / "export.json").read_text(encoding="utf-8"))
     assert metrics["overrides"] == {"reject": 1, "relabel": 1}
+
+
+def test_group_edits_change_reexport(realdata: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(GROUP, "members", ["0", "D", "O", "Q"])
+    params_path = write_inputs(tmp_path, crop_rows(realdata))
+    groups = [
+        {"group_id": "latin-0001", "script": "latin", "members": ["0", "O"], "scores": []},
+        {"group_id": "latin-0002", "script": "latin", "members": ["D", "Q"], "scores": []},
+    ]
+    groups_path = tmp_path / "data" / "mining" / "groups.json"
+    groups_path.write_text(json.dumps({"version": 1, "groups": groups}), encoding="utf-8")
+    run_export(params_path)
+
+    settings = Settings(
+        data_dir=tmp_path / "el-fgvc",
+        db_path=tmp_path / "labels" / "labels.db",
+        overrides_path=tmp_path / "labels" / "overrides.tsv",
+    )
+    with TestClient(create_app(settings)) as client:
+        body = {"annotator": "alice", "other_group_id": "latin-0002"}
+        assert client.post("/api/groups/latin-0001/merge", json=body).status_code == 200
+        body = {"annotator": "alice", "characters": "D0"}
+        assert client.post("/api/groups/latin-0001/split", json=body).status_code == 200
+        assert client.post("/api/export").json()["rows"] == 2
+
+    run_export(params_path)
+    dataset = load_dataset(str(tmp_path / "el-fgvc"))
+    group_of = {}
+    for split in dataset.values():
+        names = split.features["group"].names
+        for row in split.remove_columns("image"):
+            group_of[row["character"]] = names[row["group"]]
+    assert group_of == {
+        "0": "latin-0001-split1",
+        "D": "latin-0001-split1",
+        "O": "latin-0001",
+        "Q": "latin-0001",
+    }
+    metrics = json.loads((tmp_path / "metrics" / "export.json").read_text(encoding="utf-8"))
+    assert metrics["overrides"] == {"merge_groups": 1, "split_group": 1}
