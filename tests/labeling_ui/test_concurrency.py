@@ -78,3 +78,25 @@ def test_parallel_edits_none_lost(live_server) -> None:
     progress = httpx.get(f"{live_server.url}/api/progress").json()
     assert progress["reviewed"] == 40
     assert sum(a["decisions"] for a in progress["annotators"]) == 40
+
+
+def post_merge(url: str, annotator: str, group_id: str, other: str, barrier: threading.Barrier):
+    with httpx.Client(base_url=url, timeout=30) as client:
+        barrier.wait()
+        body = {"annotator": annotator, "other_group_id": other}
+        return client.post(f"/api/groups/{group_id}/merge", json=body)
+
+
+def test_opposite_merges_exactly_one_wins(live_server) -> None:
+    barrier = threading.Barrier(2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        alice = pool.submit(
+            post_merge, live_server.url, "alice", "latin-0001", "latin-0002", barrier
+        )
+        bob = pool.submit(post_merge, live_server.url, "bob", "latin-0002", "latin-0001", barrier)
+        responses = [alice.result(), bob.result()]
+    assert sorted(response.status_code for response in responses) == [200, 422]
+    loser = next(r for r in responses if r.status_code == 422).json()["detail"]
+    assert "no longer exists" in loser
+    edits = LabelStore(live_server.settings.db_path).group_edits()
+    assert len(edits) == 1
