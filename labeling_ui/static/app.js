@@ -205,7 +205,7 @@ async function loadGroupEdits() {
   renderGroupEdits();
 }
 
-// An edit concerns the current group when it targets it, merges it away, or splits it.
+// An edit concerns the current group when it merges into or splits that group, or merges it away.
 function concernsGroup(edit, groupId) {
   return edit.group_id === groupId || (edit.action === "merge_groups" && edit.value === groupId);
 }
