@@ -42,8 +42,8 @@ def utc_now() -> str:
 def file_time(path: Path) -> str:
     """Return the modification time of ``path`` as ISO 8601 UTC, e.g. 2026-12-04T20:00:00Z.
 
-    Rows read from local files carry this time, so re-crawling unchanged files writes identical
-    shards and DVC does not re-run the stages after crawl.
+    Rows read from local files carry this time, so re-crawling files whose modification times
+    are unchanged writes identical shards, and DVC does not re-run the stages after crawl.
     """
     stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
