@@ -191,9 +191,11 @@ def main() -> int:
         for directory in args.dataset:
             metadata = read_card_metadata(directory)
             info = metadata["dataset_info"]
-            default = next(i for i in info if i["config_name"] == "default") if isinstance(
-                info, list
-            ) else info
+            default = (
+                next(i for i in info if i["config_name"] == "default")
+                if isinstance(info, list)
+                else info
+            )
             rows = sum(split["num_examples"] for split in default["splits"])
             report["datasets"][str(directory)] = measure_reads(
                 directory, rows, root / f"cache-{len(report['datasets'])}", args.repeats

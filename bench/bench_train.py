@@ -324,9 +324,7 @@ def run_grid(args: argparse.Namespace) -> dict:
                 summary = train_model(name, data, params, out)
                 network, _ = load_model(out / "model.pt")
                 y_pred = predict_proba(network, test.images).argmax(1).numpy()
-                metrics = classification_metrics(
-                    test.labels.numpy(), y_pred, data.class_to_group
-                )
+                metrics = classification_metrics(test.labels.numpy(), y_pred, data.class_to_group)
                 metrics.update(
                     dataset=dataset,
                     dataset_path=str(dataset_path.resolve()),

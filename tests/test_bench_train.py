@@ -78,7 +78,9 @@ def test_group_subset_keeps_learnable_groups(bench):
     for name in ("train", "test"):
         split = subset.splits[name]
         assert set(split.labels.tolist()) <= {0, 1}
-        assert [old_ids[label] for label in split.labels.tolist()] == split.images[:, 0, 0, 0].tolist()
+        assert [old_ids[label] for label in split.labels.tolist()] == split.images[
+            :, 0, 0, 0
+        ].tolist()
     assert len(subset.splits["train"]) == 3
     assert len(subset.splits["test"]) == 2
     assert len(subset.splits["validation"]) == 0

@@ -65,28 +65,13 @@ def iter_hf_source(
         except ImageDecodeError as error:
             skips.skip(decode_skip_reason(error), uri, str(error))
             continue
+        row = {"source": source, "uri": uri, "width": image.width, "height": image.height}
         if label_column is None:
-            yield make_row(
-                data,
-                source=source,
-                uri=uri,
-                width=image.width,
-                height=image.height,
-                fetched_at=utc_now(),
-            )
+            yield make_row(data, **row, fetched_at=utc_now())
             continue
         label = example_label(example.get(label_column), names, uri, skips)
         if label is not None:
-            yield make_row(
-                data,
-                source=source,
-                uri=uri,
-                width=image.width,
-                height=image.height,
-                kind="glyph",
-                label=label,
-                fetched_at=utc_now(),
-            )
+            yield make_row(data, **row, kind="glyph", label=label, fetched_at=utc_now())
 
 
 def label_names(features: Any, label_column: str | None) -> list[str] | None:

@@ -8,8 +8,27 @@ from datasets import ClassLabel, DatasetInfo, Features, Value
 from pipeline.export.card import ConfigFiles, card_metadata, dump_card_yaml
 
 # Names that YAML would turn into other types or split, if they were written unquoted.
-AWKWARD_NAMES = ["0", "1", "1.0", "null", "yes", "no", "~", "a, b", "[", "]", "'", '"', "#", ":",
-                 "- x", "未", "己", "O", "l"]
+AWKWARD_NAMES = [
+    "0",
+    "1",
+    "1.0",
+    "null",
+    "yes",
+    "no",
+    "~",
+    "a, b",
+    "[",
+    "]",
+    "'",
+    '"',
+    "#",
+    ":",
+    "- x",
+    "未",
+    "己",
+    "O",
+    "l",
+]
 
 
 def _config(names: list[str]) -> ConfigFiles:
@@ -27,9 +46,11 @@ def _config(names: list[str]) -> ConfigFiles:
 def test_class_names_survive_the_card_round_trip():
     text = dump_card_yaml(card_metadata([_config(AWKWARD_NAMES)]))
     parsed = yaml.safe_load(text)
-    info_yaml = parsed["dataset_info"][0] if isinstance(parsed["dataset_info"], list) else parsed[
-        "dataset_info"
-    ]
+    info_yaml = (
+        parsed["dataset_info"][0]
+        if isinstance(parsed["dataset_info"], list)
+        else parsed["dataset_info"]
+    )
     info = DatasetInfo._from_yaml_dict(info_yaml)
     assert info.features["label"].names == AWKWARD_NAMES
     assert info.splits["train"].num_examples == 3
