@@ -29,8 +29,9 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}; run `python -m model.train` first")
-    # weights_only=False: the payload contains plain metadata (strings, lists, numbers) next to tensors.
-    payload = torch.load(path, map_location="cpu", weights_only=False)
+    # weights_only=True unpickles only tensors and plain containers, so a checkpoint from elsewhere
+    # cannot run code; the metadata next to the tensors is strings, lists and numbers.
+    payload = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format_version") != FORMAT_VERSION:
         raise CheckpointMismatchError(
             f"{path} is not a checkpoint of this project (expected format_version {FORMAT_VERSION})"
@@ -73,6 +74,11 @@ def load_model(
 ) -> tuple[BackboneNet, dict[str, Any]]:
     """Load a trained network in eval mode and its metadata, checking backbone and classes."""
     payload = read_checkpoint(path)
+    if "meta" not in payload:
+        raise CheckpointMismatchError(
+            f"{path} is a training state for resuming, not a trained model; "
+            "load the model.pt next to it"
+        )
     meta = payload["meta"]
     check_compatible(meta, path, backbone, class_names)
     network = build_network(meta)

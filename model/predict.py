@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.checkpoint import load_model
+from model.checkpoint import CheckpointMismatchError, load_model
 from model.data import to_square_array
 from model.transforms import normalize
 from pipeline.common.images import ImageDecodeError
@@ -19,11 +19,18 @@ from pipeline.common.logs import SkipCounter, setup_logging
 logger = logging.getLogger(__name__)
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m model.predict", description=__doc__)
     parser.add_argument("--checkpoint", required=True, help="model.pt written by model.train")
     parser.add_argument(
-        "--top-k", type=int, default=5, help="number of characters to print per image"
+        "--top-k", type=positive_int, default=5, help="characters printed per image (default: 5)"
     )
     parser.add_argument("images", nargs="+", help="image files, one glyph crop each")
     return parser.parse_args(argv)
@@ -63,7 +70,11 @@ def predict_files(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging("WARNING")
-    results, skipped = predict_files(args.checkpoint, args.images, args.top_k)
+    try:
+        results, skipped = predict_files(args.checkpoint, args.images, args.top_k)
+    except (FileNotFoundError, CheckpointMismatchError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for path, top in results:
         print(path + "\t" + "  ".join(f"{char} {score:.3f}" for char, score in top))
     return 1 if skipped and not results else 0

@@ -59,3 +59,19 @@ def test_predict_of_only_bad_files_fails(checkpoint, tmp_path):
 def test_predict_missing_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match="checkpoint not found"):
         predict.predict_files(tmp_path / "none.pt", ["x.png"])
+
+
+def test_cli_reports_missing_checkpoint_without_traceback(tmp_path, capsys):
+    assert predict.main(["--checkpoint", str(tmp_path / "none.pt"), "x.png"]) == 2
+    assert "error: checkpoint not found" in capsys.readouterr().err
+
+
+def test_cli_points_from_resume_state_to_model(checkpoint, tmp_path, capsys):
+    last = checkpoint.parent / "last.pt"
+    assert predict.main(["--checkpoint", str(last), "x.png"]) == 2
+    assert "load the model.pt next to it" in capsys.readouterr().err
+
+
+def test_cli_rejects_top_k_below_one(checkpoint):
+    with pytest.raises(SystemExit):
+        predict.parse_args(["--checkpoint", str(checkpoint), "--top-k", "0", "x.png"])
