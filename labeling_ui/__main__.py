@@ -38,7 +38,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
         "--db",
         type=Path,
         default=Path("labels/labels.db"),
-        help="SQLite label database (created if missing)",
+        help="SQLite label database, created if missing (default: labels/labels.db)",
     )
     parser.add_argument(
         "--overrides",
@@ -50,14 +50,17 @@ def build_serve_parser() -> argparse.ArgumentParser:
         "--predictions",
         type=Path,
         default=None,
-        help="parquet of model predictions (crop_id, predicted, score); default models/<dataset>/predictions.parquet",
+        help="parquet of model predictions (crop_id, predicted, score); "
+        "default: models/<dataset>/predictions.parquet",
     )
     parser.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to bind; any non-loopback address requires --token",
+        help="address to bind; any non-loopback address requires --token (default: 127.0.0.1)",
     )
-    parser.add_argument("--port", type=int, default=8765, help="TCP port to listen on")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="TCP port to listen on (default: 8765)"
+    )
     parser.add_argument(
         "--token",
         default=os.environ.get(TOKEN_ENV),
