@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -340,6 +341,9 @@ def run_grid(args: argparse.Namespace) -> dict:
                 record_path.parent.mkdir(parents=True, exist_ok=True)
                 write_json_atomic(record_path, metrics)
                 runs.append(metrics)
+                if not args.keep_models:
+                    # A grid of 66 runs kept 11 GB of checkpoints; the record is what is reported.
+                    shutil.rmtree(out)
     return {"params": params, "runs": runs, "summary": summarise(runs)}
 
 
@@ -460,6 +464,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="grid: override one train param with a YAML value, e.g. --set grayscale=false "
         "or --set ccfg_net.cosface_scale=16",
+    )
+    parser.add_argument(
+        "--keep-models",
+        action="store_true",
+        help="grid: keep each run's checkpoints under <work>/models (deleted after scoring)",
     )
     parser.add_argument("--out", help="write the JSON record here")
     return parser.parse_args(argv)
