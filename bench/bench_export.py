@@ -8,9 +8,9 @@ the same shards, and the streaming iteration speed (``streaming=True``, images d
     .venv/bin/python bench/bench_export.py --per-class 24
     .venv/bin/python bench/bench_export.py --dataset runs/real/rcc-fgvc   # reads only
 
-Before any timed load, the script loads a one-row parquet folder once, so the one-time imports
-of the `datasets` parquet builder are not charged to the first dataset measured; that cost is
-reported apart as ``datasets_import_warmup_s``.
+Before any timed load, the script loads a one-row parquet folder once. The one-time imports of
+the `datasets` parquet builder are then not charged to the first dataset measured, and their cost
+is reported apart as ``datasets_import_warmup_s``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,14 @@ import argparse
 from pipeline.common.params import DEFAULT_PARAMS_PATH
 
 
+def positive_int(text: str) -> int:
+    """Parse a command-line count that must be at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
 def dataset_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """Return a parser with the --dataset, --params and --data-dir options every model stage takes."""
     parser = argparse.ArgumentParser(

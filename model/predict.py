@@ -11,19 +11,13 @@ import numpy as np
 import torch
 
 from model.checkpoint import CheckpointMismatchError, load_model
+from model.cli import positive_int
 from model.data import to_square_array
 from model.transforms import normalize
 from pipeline.common.images import ImageDecodeError
 from pipeline.common.logs import SkipCounter, setup_logging
 
 logger = logging.getLogger(__name__)
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
-    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

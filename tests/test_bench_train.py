@@ -70,10 +70,10 @@ def test_group_subset_keeps_learnable_groups(bench):
     subset = bench.restrict_to_groups(data, max_groups=1, seed=0)
     # Only g0 and g1 have two classes with training images, so one of them is kept.
     assert subset.group_names in (["g0"], ["g1"])
-    kept = {"g0": ["A", "B"], "g1": ["C", "D"]}[subset.group_names[0]]
-    assert subset.class_names == kept
+    kept_names = {"g0": ["A", "B"], "g1": ["C", "D"]}[subset.group_names[0]]
+    assert subset.class_names == kept_names
     assert subset.class_to_group.tolist() == [0, 0]
-    old_ids = [data.class_names.index(name) for name in kept]
+    old_ids = [data.class_names.index(name) for name in kept_names]
     # Labels are renumbered and each image still shows its old class id as pixel value.
     for name in ("train", "test"):
         split = subset.splits[name]
@@ -86,7 +86,7 @@ def test_group_subset_keeps_learnable_groups(bench):
     assert len(subset.splits["validation"]) == 0
 
 
-def test_group_subset_keeps_every_learnable_group_when_short(bench):
+def test_group_subset_short_of_groups(bench):
     subset = bench.restrict_to_groups(_data(), max_groups=3)
     # g2 has one class and g3 one learnable class, so two groups remain of the three requested.
     assert subset.group_names == ["g0", "g1"]
@@ -95,7 +95,7 @@ def test_group_subset_keeps_every_learnable_group_when_short(bench):
     assert len(subset.splits["train"]) == 6
 
 
-def test_stored_run_with_other_settings_is_rejected(bench, tmp_path):
+def test_resume_rejects_changed_settings(bench, tmp_path):
     params = {"epochs": 28, "ccfg_net": {"cosface_scale": 16}}
     record = {"params": {"epochs": 28, "ccfg_net": {"cosface_scale": 16}}}
     bench.check_record(tmp_path / "run.json", record, params, tmp_path)
@@ -104,7 +104,7 @@ def test_stored_run_with_other_settings_is_rejected(bench, tmp_path):
         bench.check_record(tmp_path / "run.json", record, params, tmp_path)
 
 
-def test_stored_run_on_other_dataset_is_rejected(bench, tmp_path):
+def test_resume_rejects_other_dataset(bench, tmp_path):
     record = {"params": {"epochs": 28}, "dataset_path": "/elsewhere/rcc-fgvc"}
     with pytest.raises(SystemExit, match="was trained on /elsewhere/rcc-fgvc"):
         bench.check_record(tmp_path / "run.json", record, {"epochs": 28}, tmp_path)

@@ -207,7 +207,7 @@ def test_merge_and_split_through_page(page: Page, live_server, tmp_path: Path) -
         ("latin-0001", "split_group", "0Q", "alice"),
     ]
 
-    # The merged group's own view says that it no longer exists after the edits.
+    # The merged group's own view shows that it no longer exists after the edits.
     page.keyboard.press("n")
     expect(page.locator("#reference .glyph")).to_have_text(["1", "7", "I", "L"])
     expect(page.locator("#edited-members")).to_have_text(
