@@ -51,7 +51,7 @@ def build_serve_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="parquet of model predictions (crop_id, predicted, score); "
-        "default: models/<dataset>/predictions.parquet",
+        "default: predictions/<dataset>.parquet, written by the evaluate stage",
     )
     parser.add_argument(
         "--host",

@@ -56,9 +56,5 @@ class Settings(BaseModel):
         return self.data_dir.resolve().name
 
     def default_predictions_path(self) -> Path:
-        """Return where the labeling UI looks for model predictions of this dataset.
-
-        NOTE: no pipeline stage writes this file yet; build it from ``model.predict`` output
-        (columns crop_id, predicted, score) to get the model-disagrees flag.
-        """
-        return Path("models") / self.dataset_name / "predictions.parquet"
+        """Return where the evaluate stage writes model predictions of this dataset."""
+        return Path("predictions") / f"{self.dataset_name}.parquet"

@@ -2,7 +2,9 @@
 
 Writes ``<metrics_dir>/<dataset>/<model>.json`` (accuracy, balanced accuracy, macro and weighted
 F1, within-group confusion) and ``<plots_dir>/<dataset>/<model>_{confusion,group_confusion,
-neighbours}.png``.
+neighbours}.png``. The model named by ``evaluate.predictions_model`` also scores every crop of
+every split into ``<predictions_dir>/<dataset>.parquet``, which the labeling UI reads to put
+crops whose label the model disputes first.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import torch
 
 from model.checkpoint import load_model, read_checkpoint
@@ -24,7 +27,7 @@ from model.metrics import classification_metrics, confusion
 from model.networks.base import BackboneNet
 from model.plots import nearest_neighbours, plot_confusion, plot_group_confusion, plot_neighbours
 from model.transforms import normalize
-from pipeline.common.io import write_json
+from pipeline.common.io import write_json, write_parquet
 from pipeline.common.logs import setup_logging
 from pipeline.common.params import load_section
 
@@ -37,7 +40,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--metrics-dir", help="metrics root (default: evaluate.metrics_dir)")
     parser.add_argument("--plots-dir", help="plots root (default: evaluate.plots_dir)")
     parser.add_argument("--models", nargs="+", help="models to evaluate (default: evaluate.models)")
+    parser.add_argument(
+        "--predictions-dir", help="per-crop predictions root (default: evaluate.predictions_dir)"
+    )
     return parser.parse_args(argv)
+
+
+PREDICTION_SCHEMA = pa.schema(
+    [
+        ("crop_id", pa.string()),
+        ("split", pa.string()),
+        ("character", pa.string()),
+        ("predicted", pa.string()),
+        ("score", pa.float32()),
+        ("label_score", pa.float32()),
+        ("model", pa.string()),
+    ]
+)
 
 
 @torch.no_grad()
@@ -64,8 +83,12 @@ def evaluate_model(
     split: str,
     plots_dir: Path,
     settings: dict[str, Any],
+    predictions_path: Path | None = None,
 ) -> dict[str, Any]:
-    """Score one checkpoint on ``split`` and draw its plots; return the metrics record."""
+    """Score one checkpoint on ``split`` and draw its plots; return the metrics record.
+
+    With ``predictions_path``, also write the model's top-1 character for every crop of every split.
+    """
     meta = read_checkpoint(checkpoint)["meta"]
     data = cached_glyph_data(data_dir, int(meta["image_size"]), bool(meta.get("grayscale", False)))
     network, meta = load_model(checkpoint, class_names=data.class_names)
@@ -89,7 +112,37 @@ def evaluate_model(
         }
     )
     draw_plots(name, network, data, evaluated, y_pred, plots_dir, settings)
+    if predictions_path is not None:
+        write_predictions(name, network, data, predictions_path)
     return metrics
+
+
+def write_predictions(name: str, network: BackboneNet, data: GlyphData, path: Path) -> None:
+    """Write the top-1 character, its probability and the labelled character's probability per crop.
+
+    The model was fitted to the training labels, so it disputes a wrong training label less often
+    than a wrong validation or test label. The ``split`` column tells them apart.
+    """
+    columns: dict[str, list[Any]] = {field.name: [] for field in PREDICTION_SCHEMA}
+    for split_name, split in data.splits.items():
+        if len(split) == 0:
+            continue
+        probs = predict_proba(network, split.images)
+        scores, top = probs.max(dim=1)
+        label_scores = probs.gather(1, split.labels[:, None])[:, 0]
+        columns["crop_id"] += split.crop_ids
+        columns["split"] += [split_name] * len(split)
+        columns["character"] += [data.class_names[i] for i in split.labels.tolist()]
+        columns["predicted"] += [data.class_names[i] for i in top.tolist()]
+        columns["score"] += scores.tolist()
+        columns["label_score"] += label_scores.tolist()
+        columns["model"] += [name] * len(split)
+    table = pa.table(columns, schema=PREDICTION_SCHEMA)
+    write_parquet(path, table)
+    disputed = sum(a != b for a, b in zip(columns["character"], columns["predicted"], strict=True))
+    logger.info(
+        "%s disputes the label of %d of %d crops; wrote %s", name, disputed, len(table), path
+    )
 
 
 def draw_plots(
@@ -140,9 +193,22 @@ def main(argv: list[str] | None = None) -> None:
     models_root = Path(args.models_dir or settings["models_dir"]) / args.dataset
     metrics_root = Path(args.metrics_dir or settings["metrics_dir"]) / args.dataset
     plots_root = Path(args.plots_dir or settings["plots_dir"]) / args.dataset
+    models = args.models or settings["models"]
+    predictions_model = settings.get("predictions_model")
+    if predictions_model is not None and predictions_model not in models:
+        raise ValueError(
+            f"evaluate.predictions_model is '{predictions_model}', which is not among the models "
+            f"evaluated ({', '.join(models)}); add it to evaluate.models or set it to null"
+        )
+    predictions_path = None
+    if predictions_model is not None:
+        predictions_root = Path(
+            args.predictions_dir or settings.get("predictions_dir", "predictions")
+        )
+        predictions_path = predictions_root / f"{args.dataset}.parquet"
     metrics_root.mkdir(parents=True, exist_ok=True)
     plots_root.mkdir(parents=True, exist_ok=True)
-    for name in args.models or settings["models"]:
+    for name in models:
         metrics = evaluate_model(
             name,
             models_root / name / "model.pt",
@@ -150,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
             settings["split"],
             plots_root,
             settings,
+            predictions_path if name == predictions_model else None,
         )
         write_json(metrics_root / f"{name}.json", metrics)
         logger.info(

@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 
 import datasets
+import pyarrow.parquet as pq
 import pytest
 
+from labeling_ui.config import Settings
+from labeling_ui.suspicion import load_predictions
 from pipeline import profile
 from pipeline.common.io import write_text_atomic
 from pipeline.common.params import deep_merge
@@ -166,6 +169,23 @@ def test_metrics_complete(real_run, dataset_name, model_name):
     for key in METRICS:
         assert key in metrics, f"{key} missing from {path}"
         assert 0.0 <= metrics[key] <= 1.0, f"{key}={metrics[key]} in {path}"
+
+
+@pytest.mark.parametrize("dataset_name", ["rcc-fgvc", "el-fgvc"])
+def test_predictions_reach_labeling_ui(real_run, monkeypatch, dataset_name):
+    monkeypatch.chdir(real_run)
+    dataset = datasets.load_dataset(dataset_name)
+    crop_ids = {crop_id for split in dataset.values() for crop_id in split["crop_id"]}
+    table = pq.read_table(real_run / "predictions" / f"{dataset_name}.parquet").to_pydict()
+
+    assert set(table["crop_id"]) == crop_ids
+    assert set(table["model"]) == {"ccfg_net"}
+    # The labeling UI started from the project root finds the file without --predictions.
+    settings = Settings(data_dir=Path(dataset_name))
+    predictions = load_predictions(settings.default_predictions_path())
+    assert set(predictions) == crop_ids
+    first = table["crop_id"][0]
+    assert predictions[first].predicted == table["predicted"][0]
 
 
 def test_dvc_metrics_show_lists_models(real_run):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pyarrow.parquet as pq
 import pytest
 import torch
 import yaml
@@ -161,6 +162,8 @@ def test_evaluate_writes_metrics_and_plots(glyph_dataset, glyph_data, train_para
             "plots_dir": str(tmp_path / "plots"),
             "neighbours_k": 4,
             "neighbours_queries": 6,
+            "predictions_model": "cross_entropy",
+            "predictions_dir": str(tmp_path / "predictions"),
         }
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
@@ -182,6 +185,40 @@ def test_evaluate_writes_metrics_and_plots(glyph_dataset, glyph_data, train_para
         assert metrics["accuracy"] == pytest.approx(1 - metrics["num_errors"] / 18)
         for plot in ("confusion", "group_confusion", "neighbours"):
             assert (tmp_path / "plots" / "el-test" / f"{name}_{plot}.png").stat().st_size > 0
+
+    # Every crop of every split gets the cross-entropy model's top-1 character.
+    predictions = pq.read_table(tmp_path / "predictions" / "el-test.parquet").to_pydict()
+    assert len(predictions["crop_id"]) == 6 * (8 + 3 + 3)
+    assert len(set(predictions["crop_id"])) == len(predictions["crop_id"])
+    assert predictions["split"].count("test") == 18
+    assert set(predictions["model"]) == {"cross_entropy"}
+    assert all(0.0 < s <= 1.0 for s in predictions["score"])
+    assert all(
+        ls <= s + 1e-6
+        for ls, s in zip(predictions["label_score"], predictions["score"], strict=True)
+    )
+    test_rows = [i for i, split in enumerate(predictions["split"]) if split == "test"]
+    errors = sum(predictions["predicted"][i] != predictions["character"][i] for i in test_rows)
+    ce_metrics = json.loads((tmp_path / "metrics" / "el-test" / "cross_entropy.json").read_text())
+    assert errors == ce_metrics["num_errors"]
+
+
+def test_evaluate_rejects_unevaluated_predictions_model(glyph_dataset, tmp_path):
+    params = {
+        "evaluate": {
+            "models": ["cross_entropy"],
+            "split": "test",
+            "models_dir": str(tmp_path / "models"),
+            "metrics_dir": str(tmp_path / "metrics"),
+            "plots_dir": str(tmp_path / "plots"),
+            "predictions_model": "ccfg_net",
+        }
+    }
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(
+        ValueError, match="predictions_model is 'ccfg_net'.*add it to evaluate.models"
+    ):
+        evaluate.main(["--dataset", "el-test", "--params", str(tmp_path / "params.yaml")])
 
 
 def test_evaluate_rejects_checkpoint_of_other_classes(
