@@ -17,6 +17,20 @@ import pyarrow.parquet as pq
 SHARD_PATTERN = "part-{index:05d}.parquet"
 
 
+def current_umask() -> int:
+    """Return the process umask without changing it where Linux reports it in /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    # Elsewhere reading the umask means setting it, so it is set straight back.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` and rename it over ``path`` only on success."""
@@ -25,6 +39,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp creates the file owner-only; give it the mode a plain open() would under the umask.
+    tmp.chmod(0o666 & ~current_umask())
     try:
         yield tmp
         os.replace(tmp, path)
@@ -42,6 +58,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".staging", dir=path.parent))
+    staging.chmod(0o777 & ~current_umask())
     try:
         yield staging
         backup = path.with_name(f".{path.name}.old")
