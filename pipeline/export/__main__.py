@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.common.logs import setup_logging
 from pipeline.common.params import DEFAULT_PARAMS_PATH, load_params, load_section
 from pipeline.export.hub import PushError, push_to_hub
+from pipeline.export.overrides import OverridesError
 from pipeline.export.stage import run_export
 
 logger = logging.getLogger("pipeline.export")
@@ -64,7 +65,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     params = load_section("export", args.params)
     synth_params = load_params(args.params).get("synth") or {}
-    run_export(params, synth_params)
+    try:
+        run_export(params, synth_params)
+    except OverridesError as error:
+        # Under `dvc repro` the previous datasets were already removed from the working tree;
+        # they are still in DVC's cache.
+        logger.error(
+            "%s. Fix or delete that line and run `dvc repro` again; until then "
+            "`dvc checkout` restores the previous datasets",
+            str(error).rstrip("."),
+        )
+        return 1
     return 0
 
 

@@ -138,9 +138,9 @@ def render_card(
         f"# {name}",
         f"Single-glyph crops of {DESCRIPTIONS.get(script, script)}, grouped into sets of "
         "resembling characters for extremely fine-grained visual classification.",
-        f"Export fingerprint: `{fingerprint_hex}` (SHA-256 of the input crops, groups, labeling "
-        "decisions, export parameters and export code). It is part of every shard name, so a changed export "
-        "never reuses a stale `datasets` cache.",
+        f"Export fingerprint: `{fingerprint_hex}` (SHA-256 of this dataset's rows and images, "
+        "the export parameters and the export code). It is part of every shard name, so a "
+        "changed export never reuses a stale `datasets` cache.",
         "## Configurations\n\n" + _config_list(configs),
         "## Label status\n\n"
         "`verified` means a person confirmed or relabelled the crop; `annotation` comes from a "

@@ -16,7 +16,7 @@ from pipeline.common.charsets import normalize_label, script_of
 from pipeline.common.images import ImageDecodeError, decode_image
 from pipeline.common.io import shard_paths
 from pipeline.common.logs import SkipCounter, progress
-from pipeline.export.overrides import Overrides
+from pipeline.export.overrides import Override, Overrides
 
 logger = logging.getLogger(__name__)
 
@@ -110,39 +110,62 @@ def _row_problem(row: dict, seen: set[str]) -> tuple[str, str]:
 
 def apply_crop_decisions(
     crops: pd.DataFrame, overrides: Overrides, counts: Counter
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Override]]:
     """Apply confirm, relabel and reject decisions and set ``label_status``.
 
     Relabelled and confirmed crops become ``verified``; the others keep their pipeline label
-    source (``annotation``, ``ocr`` or ``synthetic``). Unknown crop ids are logged with their
-    line numbers and counted, never fatal.
+    source (``annotation``, ``ocr`` or ``synthetic``). Returns the crops and the decisions whose
+    crop id is not among them: those may name top-up glyphs, which the export renders later.
     """
     crops = crops.copy()
     crops["label_status"] = crops["label_source"].astype(str)
     index = {crop_id: i for i, crop_id in enumerate(crops["crop_id"])}
     rejected = []
+    pending: dict[str, Override] = {}
     for crop_id, decision in overrides.crops.items():
         position = index.get(crop_id)
         if position is None:
-            logger.warning(
-                "overrides line %d: %s of unknown crop id %s ignored; the crop is not in the "
-                "current crop shards",
-                decision.line,
-                decision.action,
-                crop_id,
-            )
-            counts["unknown_crop_id"] += 1
+            pending[crop_id] = decision
             continue
         counts[decision.action] += 1
         if decision.action == "reject":
             rejected.append(position)
             continue
         if decision.action == "relabel":
+            _warn_if_script_changes(crops.at[position, "label"], decision)
             crops.at[position, "label"] = decision.value
         crops.at[position, "label_status"] = "verified"
     crops = crops.drop(index=rejected).reset_index(drop=True)
     crops["script"] = [script_of(label) for label in crops["label"]]
-    return crops
+    return crops, pending
+
+
+def _warn_if_script_changes(old: str, decision: Override) -> None:
+    before, after = script_of(old), script_of(decision.value)
+    if before != after:
+        logger.warning(
+            "overrides line %d: relabel of crop %s from %r to %r moves it from the %s dataset to "
+            "the %s one; check that this is not a typing mistake",
+            decision.line,
+            decision.target,
+            old,
+            decision.value,
+            before,
+            after,
+        )
+
+
+def warn_unmatched_decisions(pending: dict[str, Override], counts: Counter) -> None:
+    """Log and count the decisions that named no crop and no top-up glyph of this export."""
+    for crop_id, decision in sorted(pending.items(), key=lambda item: item[1].line):
+        logger.warning(
+            "overrides line %d: %s of unknown crop id %s ignored; it is neither in the crop "
+            "shards nor among the rendered top-up glyphs of this export",
+            decision.line,
+            decision.action,
+            crop_id,
+        )
+        counts["unknown_crop_id"] += 1
 
 
 def read_images(crops_dir: str | Path, crop_ids: Iterable[str]) -> dict[str, bytes]:

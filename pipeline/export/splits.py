@@ -2,8 +2,9 @@
 
 Sources are the nodes of a union-find. Two sources are joined when they share a near-duplicate
 crop (perceptual hashes within ``phash_max_distance`` bits), so a photo re-posted under another
-hash stays on one side. Each connected component then goes whole to one split, chosen greedily
-to keep every class, real and synthetic crops apart, close to the target split fractions.
+hash stays on one side. Each connected component then goes whole to one split. The split follows
+from the component's rank, by a seeded hash, among the components of each class, so every class
+is split close to the target fractions, and a change to a few crops moves few others.
 """
 
 from __future__ import annotations
@@ -91,32 +92,39 @@ def assign_splits(
 ) -> tuple[pd.Series, int]:
     """Return the split of each crop and the number of near-duplicate links between sources.
 
-    Components are placed largest first. Each goes to the split that lacks the most of the
-    component's strata relative to its target fraction, and ties go to the split that is least
-    full. A stratum is a class, counted apart for real and synthetic crops, so the few real
-    crops of a class are spread over the splits instead of following the many rendered ones.
-    Equal-size components are ordered by a seeded hash, not by input order.
+    A stratum is a class, counted apart for real and synthetic crops, so the few real crops of a
+    class are spread over the splits instead of following the many rendered ones. Within each
+    stratum the components are ordered by a seeded hash of their smallest source hash, and each
+    one votes, with its crop count, for the split whose share of the stratum holds the middle of
+    its crops (the first 60 % of the order go to train with the default fractions). A component
+    goes to the split with the most votes over its strata.
+
+    The order does not depend on the other crops, so relabelling or rejecting a crop moves only
+    components next to a split boundary of the strata it touches, instead of re-dealing the whole
+    dataset as a greedy fill would.
     """
     names = _check_fractions(fractions)
-    targets = np.array([fractions[name] for name in names])
-    capacity = targets * max(len(crops), 1)
+    bounds = np.cumsum([fractions[name] for name in names])
     components, links = source_components(crops, max_distance)
-    strata_ids, strata = pd.factorize(_strata(crops), sort=True)
-    totals = np.bincount(strata_ids, minlength=len(strata)).astype(float)
-    assigned = np.zeros((len(names), len(strata)))
-    filled = np.zeros(len(names))
-    split_of_component: dict[str, str] = {}
-    for component, members in _ordered_components(strata_ids, components, seed):
-        present, counts = np.unique(members, return_counts=True)
-        shortfall = np.clip(targets[:, None] * totals[present] - assigned[:, present], 0, None)
-        # Rounded so that equal shares compare equal despite floating-point noise.
-        relative = np.round((shortfall @ counts) / targets, 6)
-        chosen = max(
-            range(len(names)), key=lambda i: (relative[i], -filled[i] / capacity[i], targets[i])
+    keys = crops.groupby(components)["source_sha256"].min()
+    rank = {
+        component: hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+        for component, key in keys.items()
+    }
+    frame = pd.DataFrame({"component": components.to_numpy(), "stratum": _strata(crops).to_numpy()})
+    counts = frame.groupby(["stratum", "component"]).size()
+    votes: dict[str, np.ndarray] = {}
+    for _, members in counts.groupby(level="stratum"):
+        ordered = sorted(
+            zip(members.index.get_level_values("component"), members.to_numpy(), strict=True),
+            key=lambda item: rank[item[0]],
         )
-        assigned[chosen, present] += counts
-        filled[chosen] += counts.sum()
-        split_of_component[component] = names[chosen]
+        sizes = np.array([size for _, size in ordered], dtype=float)
+        middles = (np.cumsum(sizes) - sizes / 2) / sizes.sum()
+        chosen = np.minimum(np.searchsorted(bounds, middles, side="right"), len(names) - 1)
+        for (component, size), split in zip(ordered, chosen, strict=True):
+            votes.setdefault(component, np.zeros(len(names)))[split] += size
+    split_of_component = {component: names[int(np.argmax(v))] for component, v in votes.items()}
     return components.map(split_of_component), links
 
 
@@ -136,20 +144,6 @@ def _check_fractions(fractions: dict[str, float]) -> list[str]:
     if any(f < 0 for f in fractions.values()) or abs(total - 1.0) > 1e-6:
         raise ValueError(f"export.splits fractions must be >= 0 and sum to 1, got {fractions}")
     return [name for name in SPLIT_NAMES if fractions.get(name, 0) > 0]
-
-
-def _ordered_components(strata_ids: np.ndarray, components: pd.Series, seed: int):
-    """Yield (component, stratum ids of its crops), largest first, ties by seeded hash."""
-    grouped: dict[str, list[int]] = {}
-    for component, stratum_id in zip(components, strata_ids, strict=True):
-        grouped.setdefault(component, []).append(int(stratum_id))
-
-    def order(key: str) -> tuple[int, str]:
-        tiebreak = hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
-        return (-len(grouped[key]), tiebreak)
-
-    for key in sorted(grouped, key=order):
-        yield key, np.array(grouped[key])
 
 
 def leakage_report(crops: pd.DataFrame, max_distance: int) -> dict[str, int]:

@@ -10,14 +10,19 @@ import pandas as pd
 
 from pipeline.common.io import write_json
 from pipeline.common.logs import SkipCounter
-from pipeline.export.crops import apply_crop_decisions, read_crop_metadata, read_images
+from pipeline.export.crops import (
+    apply_crop_decisions,
+    read_crop_metadata,
+    read_images,
+    warn_unmatched_decisions,
+)
 from pipeline.export.dataset import write_dataset
 from pipeline.export.groups import Group, apply_group_edits, assign_characters, read_groups
-from pipeline.export.overrides import read_overrides
+from pipeline.export.overrides import Override, read_overrides
 from pipeline.export.selection import Selection, cap_per_class, select_classes
 from pipeline.export.splits import assign_splits, leakage_report
 from pipeline.export.topup import DEFAULT_LICENCE, TOPUP_SOURCE, needy_classes, render_topup
-from pipeline.export.writer import fingerprint
+from pipeline.export.writer import content_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +37,28 @@ def run_export(params: dict, synth_params: dict | None = None) -> dict:
     overrides = read_overrides(params["overrides_path"])
     raw = read_crop_metadata(params["crops_dir"], skips)
     decisions: Counter = Counter()
-    crops = apply_crop_decisions(raw, overrides, decisions)
+    crops, pending = apply_crop_decisions(raw, overrides, decisions)
     groups = apply_group_edits(read_groups(params["groups_path"]), overrides.groups, decisions)
+    datasets = {}
+    for script, output_dir in params["output_dirs"].items():
+        datasets[Path(output_dir).name] = export_script(
+            script,
+            Path(output_dir),
+            crops,
+            raw,
+            groups,
+            params,
+            synth_params or {},
+            pending,
+            decisions,
+        )
+    warn_unmatched_decisions(pending, decisions)
+    skips.log_summary()
     metrics = {
         "skipped_crops": skips.as_dict(),
         "overrides": dict(sorted(decisions.items())),
-        "datasets": {},
+        "datasets": datasets,
     }
-    for script, output_dir in params["output_dirs"].items():
-        metrics["datasets"][Path(output_dir).name] = export_script(
-            script, Path(output_dir), crops, raw, groups, params, synth_params or {}
-        )
-    skips.log_summary()
     write_json(params["metrics_path"], metrics)
     return metrics
 
@@ -56,13 +71,21 @@ def export_script(
     groups: list[Group],
     params: dict,
     synth_params: dict,
+    pending: dict[str, Override] | None = None,
+    decisions: Counter | None = None,
 ) -> dict:
-    """Select, split and write the dataset of one script; return its metrics."""
+    """Select, split and write the dataset of one script; return its metrics.
+
+    Decisions in ``pending`` that name this script's top-up glyphs are applied and removed.
+    """
     seed = int(params.get("seed", 0))
     groups = [g for g in groups if g.script == script]
     group_of = assign_characters(groups)
     crops = crops[crops["script"] == script]
     crops, images = _top_up(crops, script, group_of, params, synth_params, seed)
+    crops = apply_topup_decisions(
+        crops, pending or {}, decisions if decisions is not None else Counter()
+    )
     before = _classes_before_decisions(raw[raw["label"].map(group_of).notna()], group_of, params)
     selection = select_classes(crops, group_of, params, before)
 
@@ -81,8 +104,8 @@ def export_script(
 
     missing = [c for c in rows["crop_id"] if c not in images]
     images.update(read_images(params["crops_dir"], missing))
-    fingerprint_hex = fingerprint(
-        _input_paths(params), _fingerprint_params(params, synth_params, script)
+    fingerprint_hex = content_fingerprint(
+        rows, images, _fingerprint_params(params, synth_params, script), _source_paths()
     )
     report = {"phash_max_distance": int(params["phash_max_distance"]), "leakage": leakage}
     counts = write_dataset(output_dir, script, rows, images, fingerprint_hex, params, report)
@@ -146,6 +169,36 @@ def _top_up(crops, script, group_of, params, synth_params, seed):
     return pd.concat([crops, rows], ignore_index=True), images
 
 
+def apply_topup_decisions(
+    crops: pd.DataFrame, pending: dict[str, Override], counts: Counter
+) -> pd.DataFrame:
+    """Apply the pending decisions that name rendered top-up glyphs, and take them off ``pending``.
+
+    A reject drops the glyph and a confirm is counted. A relabel is not applied: a rendered
+    glyph's label is the text it was drawn from, so a wrong-looking one should be rejected.
+    """
+    topup = crops["source"] == TOPUP_SOURCE
+    matched = sorted(set(pending) & set(crops.loc[topup, "crop_id"]))
+    rejected = set()
+    for crop_id in matched:
+        decision = pending.pop(crop_id)
+        if decision.action == "relabel":
+            label = crops.loc[crops["crop_id"] == crop_id, "label"].iloc[0]
+            logger.warning(
+                "overrides line %d: relabel of crop %s ignored: it is a rendered top-up glyph of "
+                "%r, whose label is the text it was drawn from; reject it if the rendering is wrong",
+                decision.line,
+                crop_id,
+                label,
+            )
+            counts["relabel_of_rendered_glyph"] += 1
+            continue
+        counts[decision.action] += 1
+        if decision.action == "reject":
+            rejected.add(crop_id)
+    return crops[~crops["crop_id"].isin(rejected)]
+
+
 def _classes_before_decisions(raw: pd.DataFrame, group_of: dict[str, str], params: dict):
     counts = raw["label"].value_counts()
     enough = counts[counts >= int(params["min_instances_per_class"])].index
@@ -155,17 +208,12 @@ def _classes_before_decisions(raw: pd.DataFrame, group_of: dict[str, str], param
     return classes
 
 
-def _input_paths(params: dict) -> list[Path]:
-    """List the files the export reads, including its own source, for the fingerprint."""
-    crops_dir = Path(params["crops_dir"])
-    return (
-        sorted(crops_dir.glob("part-*.parquet"))
-        + [Path(params["groups_path"]), Path(params["overrides_path"])]
-        + sorted(Path(__file__).parent.glob("*.py"))
-    )
+def _source_paths() -> list[Path]:
+    """List the export's own source files: a change to how rows are written changes the shards."""
+    return sorted(Path(__file__).parent.glob("*.py"))
 
 
-# Locations are left out of the fingerprint because the bytes they point to are hashed already,
+# Locations are left out of the fingerprint because the rows and images they lead to are hashed,
 # so the same inputs give the same shards wherever the repository is checked out.
 LOCATION_KEYS = ("crops_dir", "groups_path", "overrides_path", "output_dirs", "metrics_path")
 

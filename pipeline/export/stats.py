@@ -54,22 +54,30 @@ def read_config(directory: Path, config_name: str = "default") -> pd.DataFrame:
 
 
 def summarise(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Return crop counts per split, per group and split, and per source and split."""
+    """Return crop counts per split, and per group, source and label status in each split."""
     per_split = rows.groupby("split").agg(
         crops=("label", "size"), classes=("label", "nunique"), synthetic=("synthetic", "sum")
     )
-    per_group = rows.pivot_table(index="group", columns="split", values="label", aggfunc="size")
+    per_group = _per_split_counts(rows, "group")
     per_group.insert(
         0, "members", rows.groupby("group")["label"].agg(lambda s: "".join(sorted(set(s))))
     )
-    per_source = rows.pivot_table(index="source", columns="split", values="label", aggfunc="size")
     return {
         "per split": per_split,
-        "per group": per_group.fillna(0).astype(
-            {c: int for c in per_group.columns if c != "members"}
-        ),
-        "per source": per_source.fillna(0).astype(int),
+        "per group": per_group,
+        "per source": _per_split_counts(rows, "source"),
+        "per label status": _per_split_counts(rows, "label_status"),
     }
+
+
+def _per_split_counts(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Count rows per value of ``column`` (index) and split (columns, in train/val/test order)."""
+    table = rows.pivot_table(index=column, columns="split", values="label", aggfunc="size")
+    order = [s for s in ("train", "validation", "test") if s in table.columns]
+    table = table[order + [c for c in table.columns if c not in order]].fillna(0).astype(int)
+    # Without the axis name, the column header lines up with the counts when printed.
+    table.columns.name = None
+    return table
 
 
 def main(argv: list[str] | None = None) -> int:

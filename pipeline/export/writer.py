@@ -7,26 +7,37 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
 
-def fingerprint(input_paths: list[Path], params: dict[str, Any]) -> str:
-    """Return 12 hex digits of SHA-256 over the input files' names and bytes and the params.
+def content_fingerprint(
+    rows: pd.DataFrame,
+    images: dict[str, bytes],
+    params: dict[str, Any],
+    source_paths: list[Path],
+) -> str:
+    """Return 12 hex digits of SHA-256 over one dataset's rows, images, params and export code.
 
-    A changed crop shard, group, labeling decision, parameter or export source file yields new
-    shard file names, so a ``datasets`` cache built from an older export is never reused for
-    the new one. Only file names enter the hash, not their directories, so the fingerprint does
-    not depend on where the repository is checked out. A missing file hashes as empty.
+    Any change to a row (a relabel, a reject, a split), to an image, to a parameter or to the
+    export's source gives new shard file names, so a ``datasets`` cache built from an older
+    export is never reused for the new one. A change that leaves this dataset's rows alone (a
+    decision about the other script's crops) keeps its fingerprint, so DVC does not retrain on
+    it. Only the source files' names enter the hash, not their directories, so the fingerprint
+    does not depend on where the repository is checked out.
     """
     digest = hashlib.sha256()
-    for path in input_paths:
+    columns = sorted(c for c in rows.columns if c != "image")
+    digest.update(
+        rows[columns].to_json(orient="records", force_ascii=False, double_precision=15).encode()
+    )
+    for crop_id in rows["crop_id"]:
+        digest.update(hashlib.sha256(images.get(crop_id, b"")).digest())
+    for path in source_paths:
         digest.update(f"{path.name}\n".encode())
-        if path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+        digest.update(path.read_bytes())
     digest.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
     return digest.hexdigest()[:12]
 

@@ -61,6 +61,11 @@ def test_stats_prints_counts(export_inputs, capsys):
     assert re.search(r"latin-0001\s+0OQ\s+\d+", output.out)
     assert "chars74k" in output.out
     assert "missing-dataset/README.md not found" in output.err
+    status_table = output.out.split("## per label status\n")[1].split("\n\n")[0].splitlines()
+    # The header names the splits in order above their counts.
+    assert status_table[0].split() == ["train", "validation", "test"]
+    assert status_table[1].split() == ["label_status"]
+    assert status_table[2].split()[0] == "annotation"
 
 
 def test_stats_counts_match_metrics(export_inputs):

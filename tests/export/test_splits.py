@@ -130,3 +130,27 @@ def test_real_photos_spread_over_splits():
     crops["split"], _ = assign_splits(crops, fractions, 0, seed=0)
     photos = crops[~crops["synthetic"]].groupby("source_sha256")["split"].first()
     assert photos.value_counts().to_dict() == {"train": 3, "validation": 1, "test": 1}
+
+
+def test_one_decision_moves_few_crops():
+    fractions = {"train": 0.6, "validation": 0.2, "test": 0.2}
+    crops = _crops(seed=0)
+    before = pd.Series(assign_splits(crops, fractions, 4, seed=0)[0].to_numpy(), crops.crop_id)
+
+    rejected = crops[crops.crop_id != "c7"].reset_index(drop=True)
+    after = pd.Series(assign_splits(rejected, fractions, 4, seed=0)[0].to_numpy(), rejected.crop_id)
+    moved = (before[after.index] != after).sum()
+    # Only photos next to a split boundary in class c can move: at most two of three crops each.
+    assert moved <= 6
+
+    relabelled = crops.copy()
+    relabelled.loc[relabelled.crop_id == "d4", "label"] = "a"
+    after = pd.Series(assign_splits(relabelled, fractions, 4, seed=0)[0].to_numpy(), crops.crop_id)
+    assert (before != after).sum() <= 12
+
+
+def test_empty_input_gives_empty_splits():
+    crops = _crops(seed=0).iloc[:0]
+    splits, links = assign_splits(crops, {"train": 0.8, "test": 0.2}, 4, seed=0)
+    assert splits.empty
+    assert links == 0

@@ -191,6 +191,96 @@ def test_changed_override_is_not_served_from_cache(export_inputs, tmp_path):
     reloaded = load_dataset(latin, cache_dir=cache)
     rows = [r for split in reloaded for r in reloaded[split] if r["crop_id"] == target["crop_id"]]
     assert [(r["character"], r["label_status"]) for r in rows] == [("Q", "verified")]
+    # The hanzi rows are untouched, so their fingerprint, and what DVC retrains, stay the same.
+    assert (
+        first["datasets"]["rcc-fgvc"]["fingerprint"]
+        == second["datasets"]["rcc-fgvc"]["fingerprint"]
+    )
+
+
+def _splits_by_crop(directory: str) -> dict[str, str]:
+    dataset = load_dataset(directory)
+    return {crop_id: split for split in dataset for crop_id in dataset[split]["crop_id"]}
+
+
+def test_decisions_keep_other_crops_in_their_splits(export_inputs, crop_rows):
+    latin = export_inputs["output_dirs"]["latin"]
+    run_export(export_inputs)
+    before = _splits_by_crop(latin)
+    stamp = ("tester", "2026-01-01T00:00:00Z")
+    zeros, ohs = _crop_ids(crop_rows, "0"), _crop_ids(crop_rows, "O")
+    write_overrides(
+        Path(export_inputs["overrides_path"]),
+        [(zeros[0], "reject", "", *stamp, "bad_crop"), (ohs[0], "relabel", "Q", *stamp, "")],
+    )
+    run_export(export_inputs)
+    after = _splits_by_crop(latin)
+
+    assert zeros[0] in before and zeros[0] not in after
+    moved = [c for c in after if c in before and before[c] != after[c] and c != ohs[0]]
+    # To keep each class at 60/20/20, a crop next to each of the two split boundaries of the
+    # classes 0, O and Q may move; the crops of other classes stay where they were.
+    labels = {r["crop_id"]: r["label"] for r in crop_rows}
+    assert len(moved) <= 2 * 3, moved
+    assert {labels[c] for c in moved} <= {"0", "O", "Q"}
+
+
+def test_decisions_on_topup_glyphs(export_inputs, repo_root, caplog):
+    from pipeline.common.params import load_section
+
+    synth = load_section("synth", repo_root / "params.yaml")
+    synth["max_fonts_per_char"] = 3
+    params = dict(export_inputs, topup_synthetic={"min_real": 11, "per_class": 3})
+    run_export(params, synth)
+    dataset = load_dataset(params["output_dirs"]["latin"])
+    topup = sorted(
+        crop_id
+        for split in dataset
+        for crop_id, source in zip(dataset[split]["crop_id"], dataset[split]["source"], strict=True)
+        if source == "synthetic-topup"
+    )
+    assert len(topup) == 3
+    stamp = ("tester", "2026-01-01T00:00:00Z")
+    write_overrides(
+        Path(params["overrides_path"]),
+        [
+            (topup[0], "reject", "", *stamp, "bad_crop"),
+            (topup[1], "relabel", "O", *stamp, ""),
+            ("ffffffffffffffff", "reject", "", *stamp, "bad_crop"),
+        ],
+    )
+    metrics = run_export(params, synth)
+
+    assert metrics["overrides"] == {
+        "reject": 1,
+        "relabel_of_rendered_glyph": 1,
+        "unknown_crop_id": 1,
+    }
+    assert (
+        f"relabel of crop {topup[1]} ignored: it is a rendered top-up glyph of 'Q'" in caplog.text
+    )
+    assert "reject of unknown crop id ffffffffffffffff" in caplog.text
+    reloaded = load_dataset(params["output_dirs"]["latin"])
+    rows = {
+        crop_id: character
+        for split in reloaded
+        for crop_id, character in zip(
+            reloaded[split]["crop_id"], reloaded[split]["character"], strict=True
+        )
+    }
+    assert topup[0] not in rows
+    assert rows[topup[1]] == "Q"
+    assert rows[topup[2]] == "Q"
+
+
+def test_relabel_across_scripts_warns(export_inputs, crop_rows, caplog):
+    zero = _crop_ids(crop_rows, "0")[0]
+    write_overrides(
+        Path(export_inputs["overrides_path"]),
+        [(zero, "relabel", "未", "tester", "2026-01-01T00:00:00Z", "")],
+    )
+    run_export(export_inputs)
+    assert f"relabel of crop {zero} from '0' to '未' moves it from the latin dataset" in caplog.text
 
 
 def test_interrupted_export_keeps_previous_dataset(export_inputs, monkeypatch):
@@ -302,3 +392,21 @@ def test_empty_selection_written_with_warning(export_inputs, caplog):
     assert (latin / "README.md").is_file()
     with pytest.raises(ValueError, match="corresponds to no data"):
         load_dataset(str(latin))
+
+
+def test_malformed_overrides_stop_the_stage_with_a_recovery_hint(export_inputs, tmp_path, caplog):
+    import yaml
+
+    from pipeline.export.__main__ import main
+
+    overrides = Path(export_inputs["overrides_path"])
+    write_overrides(overrides, [])
+    with overrides.open("a", encoding="utf-8") as handle:
+        handle.write("abc relabel O tester 2026-01-01T00:00:00Z\n")
+    params_path = tmp_path / "params.yaml"
+    params_path.write_text(yaml.safe_dump({"export": export_inputs}), encoding="utf-8")
+
+    assert main(["--params", str(params_path)]) == 1
+    assert f"{overrides}:2: expected 6 tab-separated fields" in caplog.text
+    assert "`dvc checkout` restores the previous datasets" in caplog.text
+    assert not Path(export_inputs["metrics_path"]).exists()
