@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run_export(params, synth_params)
     except OverridesError as error:
-        # Under `dvc repro` the previous datasets were already removed from the working tree;
-        # they are still in DVC's cache.
+        # Under `dvc repro` the previous datasets were already removed from the working tree,
+        # but DVC's cache still has them.
         logger.error(
             "%s. Fix or delete that line and run `dvc repro` again; until then "
             "`dvc checkout` restores the previous datasets",

@@ -95,7 +95,7 @@ def assign_splits(
     A stratum is a class, counted apart for real and synthetic crops, so the few real crops of a
     class are spread over the splits instead of following the many rendered ones. Within each
     stratum the components are ordered by a seeded hash of their smallest source hash, and each
-    one votes, with its crop count, for the split whose share of the stratum holds the middle of
+    one votes, with its crop count, for the split whose share of the stratum contains the middle of
     its crops (the first 60 % of the order go to train with the default fractions). A component
     goes to the split with the most votes over its strata.
 

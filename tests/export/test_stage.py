@@ -216,10 +216,11 @@ def test_decisions_keep_other_crops_in_their_splits(export_inputs, crop_rows):
     run_export(export_inputs)
     after = _splits_by_crop(latin)
 
-    assert zeros[0] in before and zeros[0] not in after
+    assert zeros[0] in before
+    assert zeros[0] not in after
     moved = [c for c in after if c in before and before[c] != after[c] and c != ohs[0]]
-    # To keep each class at 60/20/20, a crop next to each of the two split boundaries of the
-    # classes 0, O and Q may move; the crops of other classes stay where they were.
+    # Keeping each class at 60/20/20 may move a crop at each of the two split boundaries of the
+    # classes 0, O and Q. The crops of other classes stay where they were.
     labels = {r["crop_id"]: r["label"] for r in crop_rows}
     assert len(moved) <= 2 * 3, moved
     assert {labels[c] for c in moved} <= {"0", "O", "Q"}
@@ -394,7 +395,7 @@ def test_empty_selection_written_with_warning(export_inputs, caplog):
         load_dataset(str(latin))
 
 
-def test_malformed_overrides_stop_the_stage_with_a_recovery_hint(export_inputs, tmp_path, caplog):
+def test_malformed_overrides_end_stage(export_inputs, tmp_path, caplog):
     import yaml
 
     from pipeline.export.__main__ import main
