@@ -29,6 +29,7 @@ class Settings(BaseModel):
     data_dir: Path
     db_path: Path = Path("labels/labels.db")
     overrides_path: Path = Path("labels/overrides.tsv")
+    # None reads default_predictions_path() if it exists; a path set here must exist.
     predictions_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=0, le=65535)
@@ -38,6 +39,9 @@ class Settings(BaseModel):
     phash_max_hamming: int = Field(default=6, ge=0, le=64)
     # An OCR score or confidence below this value marks a crop as suspicious.
     low_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # A model prediction that differs from the label marks the crop only from this softmax score
+    # up, so a near-chance model does not flag most crops.
+    model_min_score: float = Field(default=0.5, ge=0.0, le=1.0)
     busy_timeout_ms: int = Field(default=5000, ge=0)
 
     @model_validator(mode="after")

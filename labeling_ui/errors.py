@@ -72,3 +72,7 @@ class StoreCorruptError(LabelingError):
 
 class DatasetError(LabelingError):
     """The dataset directory is missing or does not contain an exported dataset."""
+
+
+class PredictionsError(LabelingError):
+    """A predictions file named on the command line that is missing or unreadable."""

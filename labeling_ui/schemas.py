@@ -11,7 +11,10 @@ RejectReason = Literal["not_a_glyph", "unreadable", "bad_crop"]
 
 
 class CropOut(BaseModel):
-    """One crop as the page shows it: exported character, current label and why it is suspicious."""
+    """One crop as the page shows it: exported character, current label and why it is suspicious.
+
+    ``model_score`` is the softmax score of ``predicted``.
+    """
 
     crop_id: str
     character: str
@@ -24,6 +27,7 @@ class CropOut(BaseModel):
     source: str | None = None
     ocr_score: float | None = None
     predicted: str | None = None
+    model_score: float | None = None
     suspicion: float
     suspicion_reasons: list[str]
     image_url: str

@@ -12,6 +12,7 @@ from labeling_ui.dataset import Crop, GlyphDataset, load_dataset_dir
 from labeling_ui.errors import InvalidDecisionError, UnknownCropError, UnknownGroupError
 from labeling_ui.group_edits import check_merge, check_split, edited_groups
 from labeling_ui.overrides import export_overrides
+from labeling_ui.predictions import Prediction, load_predictions
 from labeling_ui.schemas import (
     AnnotatorProgress,
     CropOut,
@@ -27,13 +28,7 @@ from labeling_ui.schemas import (
     SplitRequest,
 )
 from labeling_ui.store import CropState, Event, GroupEvent, LabelStore
-from labeling_ui.suspicion import (
-    Prediction,
-    load_predictions,
-    near_duplicate_conflicts,
-    suspicion_reasons,
-    suspicion_score,
-)
+from labeling_ui.suspicion import near_duplicate_conflicts, suspicion_reasons, suspicion_score
 from pipeline.common.charsets import normalize_label
 
 logger = logging.getLogger(__name__)
@@ -76,7 +71,12 @@ class LabelingService:
         self.dataset = dataset
         self.store = store
         predictions_path = settings.predictions_path or settings.default_predictions_path()
-        self.predictions: dict[str, Prediction] = load_predictions(predictions_path)
+        self.predictions: dict[str, Prediction] = load_predictions(
+            predictions_path,
+            dataset.crops.keys(),
+            dataset.name,
+            required=settings.predictions_path is not None,
+        )
         self.group_ids = list(dataset.groups)
 
     @classmethod
@@ -103,7 +103,14 @@ class LabelingService:
     def _crop_out(self, crop: Crop, state: CropState, flagged: bool) -> CropOut:
         label = state.label(crop.character)
         prediction = self.predictions.get(crop.crop_id)
-        reasons = suspicion_reasons(crop, label, prediction, self.settings.low_score, flagged)
+        reasons = suspicion_reasons(
+            crop,
+            label,
+            prediction,
+            flagged,
+            low_score=self.settings.low_score,
+            model_min_score=self.settings.model_min_score,
+        )
         decision = state.decision
         return CropOut(
             crop_id=crop.crop_id,
@@ -117,7 +124,8 @@ class LabelingService:
             source=crop.source,
             ocr_score=None if crop.ocr_score is None else round(crop.ocr_score, 4),
             predicted=prediction.predicted if prediction else None,
-            suspicion=round(suspicion_score(reasons, crop), 4),
+            model_score=round(prediction.score, 4) if prediction else None,
+            suspicion=round(suspicion_score(reasons, crop, prediction), 4),
             suspicion_reasons=reasons,
             image_url=f"/api/crops/{crop.crop_id}/image",
         )

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
-import pyarrow.parquet as pq
 
 from labeling_ui.dataset import Crop
-
-logger = logging.getLogger(__name__)
+from labeling_ui.predictions import Prediction
 
 # Weights of each signal in the suspicion score. A model that disagrees with the label is the
 # strongest hint of an error, and a low recogniser score is the weakest.
@@ -21,38 +15,11 @@ WEIGHTS = {
     "engines_disagree": 2.0,
     "low_score": 1.0,
 }
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """A model's top-1 character for a crop and its softmax score."""
-
-    predicted: str
-    score: float
-
-
-def load_predictions(path: Path | None) -> dict[str, Prediction]:
-    """Read ``crop_id, predicted, score`` rows written by the evaluate stage, if the file exists."""
-    if path is None or not path.is_file():
-        return {}
-    missing = sorted({"crop_id", "predicted", "score"} - set(pq.read_schema(path).names))
-    if missing:
-        logger.warning(
-            "ignored the predictions in %s: columns %s are missing; expected crop_id, predicted, "
-            "score, so the suspicion order leaves out the model signal",
-            path,
-            missing,
-        )
-        return {}
-    table = pq.read_table(path, columns=["crop_id", "predicted", "score"]).to_pydict()
-    predictions = {
-        crop_id: Prediction(str(predicted), float(score))
-        for crop_id, predicted, score in zip(
-            table["crop_id"], table["predicted"], table["score"], strict=True
-        )
-    }
-    logger.info("loaded %d model predictions from %s", len(predictions), path)
-    return predictions
+# Tie-breaks order crops whose reasons have the same total weight. Together they stay below 1,
+# the smallest weight, so they never lift a crop above one with more weight. A disputing model's
+# score counts twice as much as the recogniser's doubt.
+MODEL_SCORE_TIE_BREAK = 0.6
+LOW_SCORE_TIE_BREAK = 0.3
 
 
 def phash_to_int(phash: str | None) -> int | None:
@@ -90,12 +57,22 @@ def suspicion_reasons(
     crop: Crop,
     label: str,
     prediction: Prediction | None,
-    low_score: float,
     has_conflicting_duplicate: bool,
+    *,
+    low_score: float,
+    model_min_score: float,
 ) -> list[str]:
-    """List the signals that make the current label of ``crop`` doubtful."""
+    """List the signals that make the current label of ``crop`` doubtful.
+
+    The model disagrees only when its top-1 character differs from the label with a score of at
+    least ``model_min_score``, because a weak model's guesses would otherwise flag most crops.
+    """
     reasons = []
-    if prediction is not None and prediction.predicted != label:
+    if (
+        prediction is not None
+        and prediction.predicted != label
+        and prediction.score >= model_min_score
+    ):
         reasons.append("model_disagrees")
     if has_conflicting_duplicate:
         reasons.append("near_duplicate_conflict")
@@ -107,8 +84,17 @@ def suspicion_reasons(
     return reasons
 
 
-def suspicion_score(reasons: list[str], crop: Crop) -> float:
-    """Sum the weights of the reasons; a lower OCR score breaks ties between equal reason sets."""
+def suspicion_score(reasons: list[str], crop: Crop, prediction: Prediction | None = None) -> float:
+    """Sum the weights of the reasons and add the tie-breaks.
+
+    The tie-breaks are 0.6 times the score of a model that disagrees and 0.3 times one minus the
+    lower of ``ocr_score`` and ``confidence``, so among crops with equal weights a more confident
+    model and a less confident recogniser come first.
+    """
+    tie_break = 0.0
+    if "model_disagrees" in reasons and prediction is not None:
+        tie_break += MODEL_SCORE_TIE_BREAK * min(max(prediction.score, 0.0), 1.0)
     scores = [s for s in (crop.ocr_score, crop.confidence) if s is not None]
-    tie_break = 1.0 - min(scores) if scores else 0.0
-    return sum(WEIGHTS[reason] for reason in reasons) + 0.5 * tie_break
+    if scores:
+        tie_break += LOW_SCORE_TIE_BREAK * (1.0 - min(scores))
+    return sum(WEIGHTS[reason] for reason in reasons) + tie_break

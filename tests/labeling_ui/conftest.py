@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import uvicorn
 from datasets import ClassLabel, Dataset, Features, Image, Sequence, Value
@@ -103,6 +105,19 @@ def chars74k_rows(realdata: Path) -> list[dict]:
     return rows
 
 
+def write_predictions(path: Path, rows: list[tuple[str, str, float]]) -> Path:
+    """Write ``(crop_id, predicted, score)`` rows in the evaluate stage's predictions layout."""
+    table = pa.table(
+        {
+            "crop_id": pa.array([row[0] for row in rows], pa.string()),
+            "predicted": pa.array([row[1] for row in rows], pa.string()),
+            "score": pa.array([row[2] for row in rows], pa.float32()),
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
 def write_dataset(rows: list[dict], out_dir: Path) -> Path:
     """Write rows as a Hugging Face parquet dataset with a card, one file per split."""
     (out_dir / "data").mkdir(parents=True, exist_ok=True)
@@ -127,11 +142,12 @@ def dataset_dir(glyph_rows: list[dict], tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture()
 def settings(dataset_dir: Path, tmp_path: Path) -> Settings:
+    # An empty predictions file keeps a predictions/el-fgvc.parquet of the working copy out.
     return Settings(
         data_dir=dataset_dir,
         db_path=tmp_path / "labels" / "labels.db",
         overrides_path=tmp_path / "labels" / "overrides.tsv",
-        predictions_path=tmp_path / "predictions.parquet",
+        predictions_path=write_predictions(tmp_path / "predictions.parquet", []),
     )
 
 

@@ -15,9 +15,11 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from labeling_ui.config import Settings
+from labeling_ui.errors import PredictionsError
 from labeling_ui.main import create_app
 from labeling_ui.security import RedactTokenFilter
 from pipeline.export.overrides import read_overrides
+from tests.labeling_ui.conftest import write_predictions
 
 
 def relabel(
@@ -338,3 +340,47 @@ def test_chunked_body_size_limit(client: TestClient) -> None:
     response = client.post("/api/decisions", content=chunked(small), headers=headers)
     assert response.status_code == 200
     assert response.json()["crops"][0]["status"] == "confirmed"
+
+
+def test_model_min_score_filters_weak_predictions(
+    settings: Settings, glyph_rows: list[dict]
+) -> None:
+    d_crops = [row["crop_id"] for row in glyph_rows if row["character"] == "D"]
+    write_predictions(
+        settings.predictions_path,
+        [(d_crops[0], "O", 0.3), (d_crops[1], "O", 0.6), (d_crops[2], "O", 0.9)],
+    )
+    with TestClient(create_app(settings)) as client:
+        crops = {c["crop_id"]: c for c in client.get("/api/groups/latin-0001").json()["crops"]}
+    assert "model_disagrees" not in crops[d_crops[0]]["suspicion_reasons"]
+    assert crops[d_crops[0]]["predicted"] == "O"
+    assert crops[d_crops[0]]["model_score"] == pytest.approx(0.3)
+    assert "model_disagrees" in crops[d_crops[1]]["suspicion_reasons"]
+    assert "model_disagrees" in crops[d_crops[2]]["suspicion_reasons"]
+
+    strict = settings.model_copy(update={"model_min_score": 0.8})
+    with TestClient(create_app(strict)) as client:
+        crops = {c["crop_id"]: c for c in client.get("/api/groups/latin-0001").json()["crops"]}
+    flagged = [c for c in d_crops if "model_disagrees" in crops[c]["suspicion_reasons"]]
+    assert flagged == [d_crops[2]]
+
+
+def test_surer_model_disagreement_first(settings: Settings) -> None:
+    # Two crops with no other reason and the same OCR score, disputed with different scores.
+    with TestClient(create_app(settings)) as client:
+        crops = client.get("/api/groups/latin-0001").json()["crops"]
+    high = crops[-1]["ocr_score"]
+    calm = [c for c in crops if not c["suspicion_reasons"] and c["ocr_score"] == high]
+    first, second = calm[0]["crop_id"], calm[1]["crop_id"]
+    predictions = [(first, "<", 0.55), (second, "<", 0.95)]  # "<" is no crop's label
+    write_predictions(settings.predictions_path, predictions)
+    with TestClient(create_app(settings)) as client:
+        top = client.get("/api/groups/latin-0001").json()["crops"][:2]
+    assert [c["crop_id"] for c in top] == [second, first]
+    assert [c["suspicion_reasons"] for c in top] == [["model_disagrees"]] * 2
+
+
+def test_explicit_missing_predictions_fails(settings: Settings, tmp_path: Path) -> None:
+    missing = settings.model_copy(update={"predictions_path": tmp_path / "typo.parquet"})
+    with pytest.raises(PredictionsError, match=f"predictions file not found: {tmp_path}"):
+        create_app(missing)

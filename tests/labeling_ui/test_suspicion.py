@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pytest
 
 from labeling_ui.dataset import Crop
-from labeling_ui.suspicion import (
-    Prediction,
-    load_predictions,
-    near_duplicate_conflicts,
-    suspicion_reasons,
-    suspicion_score,
-)
+from labeling_ui.predictions import Prediction
+from labeling_ui.suspicion import near_duplicate_conflicts, suspicion_reasons, suspicion_score
+
+THRESHOLDS = {"low_score": 0.5, "model_min_score": 0.5}
 
 
 def crop(crop_id: str, character: str, phash: str | None = None, **extra) -> Crop:
@@ -43,7 +37,7 @@ def test_near_duplicates_use_current_labels() -> None:
 
 def test_reasons_for_each_signal() -> None:
     doubtful = crop("a", "O", engines_agree=False, ocr_score=0.2)
-    reasons = suspicion_reasons(doubtful, "O", Prediction("0", 0.9), 0.5, True)
+    reasons = suspicion_reasons(doubtful, "O", Prediction("0", 0.9), True, **THRESHOLDS)
     assert reasons == [
         "model_disagrees",
         "near_duplicate_conflict",
@@ -51,30 +45,52 @@ def test_reasons_for_each_signal() -> None:
         "low_score",
     ]
     clean = crop("b", "O", engines_agree=True, ocr_score=0.9, confidence=0.95)
-    assert suspicion_reasons(clean, "O", Prediction("O", 0.99), 0.5, False) == []
+    assert suspicion_reasons(clean, "O", Prediction("O", 0.99), False, **THRESHOLDS) == []
 
 
 def test_low_confidence_counts_as_low_score() -> None:
     unsure = crop("a", "O", ocr_score=0.9, confidence=0.3)
-    assert suspicion_reasons(unsure, "O", None, 0.5, False) == ["low_score"]
+    assert suspicion_reasons(unsure, "O", None, False, **THRESHOLDS) == ["low_score"]
+
+
+def test_weak_prediction_not_disagreement() -> None:
+    clean = crop("a", "O", ocr_score=0.9)
+    weak = Prediction("0", 0.31)
+    assert suspicion_reasons(clean, "O", weak, False, low_score=0.5, model_min_score=0.5) == []
+    at_threshold = Prediction("0", 0.5)
+    assert suspicion_reasons(clean, "O", at_threshold, False, **THRESHOLDS) == ["model_disagrees"]
+    assert suspicion_reasons(clean, "O", weak, False, low_score=0.5, model_min_score=0.0) == [
+        "model_disagrees"
+    ]
 
 
 def test_score_ranks_model_disagreement_first() -> None:
     disagree = crop("a", "O", ocr_score=0.99)
     low = crop("b", "O", ocr_score=0.05)
-    assert suspicion_score(["model_disagrees"], disagree) > suspicion_score(["low_score"], low)
-    assert suspicion_score([], crop("c", "O", ocr_score=0.2)) == 0.5 * 0.8
+    prediction = Prediction("0", 0.5)
+    assert suspicion_score(["model_disagrees"], disagree, prediction) > suspicion_score(
+        ["low_score"], low
+    )
+    assert suspicion_score([], crop("c", "O", ocr_score=0.2)) == 0.3 * 0.8
 
 
-def test_load_predictions(tmp_path: Path) -> None:
-    path = tmp_path / "predictions.parquet"
-    table = pa.table({"crop_id": ["a", "b"], "predicted": ["0", "O"], "score": [0.7, 0.9]})
-    pq.write_table(table, path)
-    assert load_predictions(path) == {"a": Prediction("0", 0.7), "b": Prediction("O", 0.9)}
-    assert load_predictions(tmp_path / "missing.parquet") == {}
+def test_higher_model_score_sorts_first() -> None:
+    # The surer prediction outranks a lower OCR score within the same reasons.
+    surer = suspicion_score(
+        ["model_disagrees"], crop("a", "O", ocr_score=0.9), Prediction("0", 0.95)
+    )
+    weaker = suspicion_score(
+        ["model_disagrees"], crop("b", "O", ocr_score=0.6), Prediction("0", 0.6)
+    )
+    assert surer > weaker
+    assert surer == pytest.approx(4.0 + 0.6 * 0.95 + 0.3 * (1 - 0.9))
 
 
-def test_predictions_without_columns_ignored(tmp_path: Path) -> None:
-    path = tmp_path / "predictions.parquet"
-    pq.write_table(pa.table({"crop_id": ["a"], "logits": [[0.1, 0.9]]}), path)
-    assert load_predictions(path) == {}
+def test_tie_breaks_stay_below_smallest_weight() -> None:
+    max_tie_break = suspicion_score(
+        ["model_disagrees"], crop("a", "O", ocr_score=0.0), Prediction("0", 1.0)
+    )
+    one_more_reason = suspicion_score(
+        ["model_disagrees", "low_score"], crop("b", "O", ocr_score=0.4), Prediction("0", 0.5)
+    )
+    assert max_tie_break < one_more_reason
