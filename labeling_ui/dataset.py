@@ -47,6 +47,11 @@ class Crop:
     label_status: str | None = None
     synthetic: bool | None = None
 
+    @property
+    def rendered(self) -> bool:
+        """Whether the crop is a glyph drawn from a font, whose label is the text it was drawn from."""
+        return bool(self.synthetic) or self.label_status == "synthetic"
+
 
 @dataclass
 class GlyphDataset:

@@ -29,6 +29,31 @@ class InvalidDecisionError(LabelingError):
     """A decision whose label, reason, action or annotator is invalid."""
 
 
+class RenderedCropError(InvalidDecisionError):
+    """A relabel of rendered (synthetic) crops, whose labels are the text they were drawn from."""
+
+    def __init__(self, crops: list[Any], selected: int) -> None:
+        if len(crops) == 1 and selected == 1:
+            crop = crops[0]
+            message = (
+                f"crop {crop.crop_id} is a rendered glyph of {crop.character!r}. Its label is the "
+                "text it was drawn from, so it cannot be relabeled. Reject it if the rendering is "
+                "wrong"
+            )
+        else:
+            listed = ", ".join(f"{crop.crop_id} ({crop.character!r})" for crop in crops[:5])
+            more = f" and {len(crops) - 5} more" if len(crops) > 5 else ""
+            verb = "is a rendered glyph" if len(crops) == 1 else "are rendered glyphs"
+            message = (
+                f"{len(crops)} of the {selected} crops {verb}: {listed}{more}. Rendered glyphs "
+                "are labeled with the text they were drawn from, so they cannot be relabeled. "
+                "Nothing was saved. Leave them out of the selection, or reject them if the "
+                "rendering is wrong"
+            )
+        super().__init__(message)
+        self.crop_ids = [crop.crop_id for crop in crops]
+
+
 class StaleEditError(LabelingError):
     """An edit based on an old version of a crop; ``conflicts`` contains the current values."""
 

@@ -13,6 +13,7 @@ RejectReason = Literal["not_a_glyph", "unreadable", "bad_crop"]
 class CropOut(BaseModel):
     """One crop as the page shows it: exported character, current label and why it is suspicious.
 
+    ``synthetic`` marks a rendered glyph, which can be confirmed or rejected but not relabeled.
     ``model_score`` is the softmax score of ``predicted``.
     """
 
@@ -25,6 +26,7 @@ class CropOut(BaseModel):
     annotator: str | None = None
     split: str
     source: str | None = None
+    synthetic: bool = False
     ocr_score: float | None = None
     predicted: str | None = None
     model_score: float | None = None

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from labeling_ui.config import Settings
 from labeling_ui.dataset import Crop, GlyphDataset, load_dataset_dir
-from labeling_ui.errors import InvalidDecisionError, UnknownCropError, UnknownGroupError
+from labeling_ui.errors import (
+    InvalidDecisionError,
+    RenderedCropError,
+    UnknownCropError,
+    UnknownGroupError,
+)
 from labeling_ui.group_edits import check_merge, check_split, edited_groups
 from labeling_ui.overrides import export_overrides
 from labeling_ui.predictions import Prediction, load_predictions
@@ -122,6 +127,7 @@ class LabelingService:
             annotator=decision.annotator if decision else None,
             split=crop.split,
             source=crop.source,
+            synthetic=crop.rendered,
             ocr_score=None if crop.ocr_score is None else round(crop.ocr_score, 4),
             predicted=prediction.predicted if prediction else None,
             model_score=round(prediction.score, 4) if prediction else None,
@@ -184,7 +190,15 @@ class LabelingService:
                 "a reject needs a reason: one of not_a_glyph, unreadable, bad_crop"
             )
         base_versions = {item.crop_id: item.base_version for item in request.items}
-        labels = {crop_id: self.crop(crop_id).character for crop_id in base_versions}
+        crops = [self.crop(crop_id) for crop_id in base_versions]
+        # The export draws a rendered glyph's label from its text, so a relabel could never apply.
+        # NOTE: a database written by a server without this check may still hold such relabels.
+        # They show as relabeled and are exported, though the export cannot apply them to top-up
+        # crops, which it renders afresh on each run.
+        rendered = [crop for crop in crops if crop.rendered]
+        if request.action == "relabel" and rendered:
+            raise RenderedCropError(rendered, len(crops))
+        labels = {crop.crop_id: crop.character for crop in crops}
         events = self.store.record(
             annotator, request.action, base_versions, labels, new_label=label, reason=request.reason
         )
