@@ -63,6 +63,24 @@ function annotator() {
   return $("annotator").value.trim();
 }
 
+const ANNOTATOR_KEY = "annotator";  // localStorage key of the name, per server origin
+
+function loadAnnotator() {
+  try {
+    return localStorage.getItem(ANNOTATOR_KEY) || "";
+  } catch {
+    return "";  // storage is blocked: the name is typed again after a reload
+  }
+}
+
+function saveAnnotator() {
+  try {
+    localStorage.setItem(ANNOTATOR_KEY, annotator());
+  } catch {
+    setStatus("The browser blocks local storage, so your name is not kept across reloads.", true);
+  }
+}
+
 // ---- loading and rendering ----
 
 async function loadGroups() {
@@ -151,23 +169,36 @@ function renderTile(crop) {
   if (state.selected.has(crop.crop_id)) tile.classList.add("selected");
   if (state.cursor === crop.crop_id) tile.classList.add("cursor");
   if (crop.suspicion_reasons.length) tile.classList.add("suspicious");
+  if (crop.synthetic) tile.classList.add("rendered");
   const image = el("img");
   image.src = crop.image_url;
-  image.alt = `crop ${crop.crop_id} labelled ${crop.label}`;
+  image.alt = `${crop.synthetic ? "rendered glyph" : "crop"} ${crop.crop_id} labelled ${crop.label}`;
   image.loading = "lazy";
   const meta = el("div", "meta");
   const stateText = crop.status === "rejected" ? crop.reason : crop.status;
   meta.append(el("span", "state", stateText === "unreviewed" ? "" : stateText));
+  if (crop.synthetic) meta.append(el("span", "badge", "rendered"));
   meta.append(el("span", "flags", crop.suspicion_reasons.map(shortReason).join(" ")));
-  tile.title = [
-    `crop ${crop.crop_id}, exported as "${crop.character}", split ${crop.split}`,
-    crop.ocr_score !== null ? `OCR score ${crop.ocr_score.toFixed(2)}` : "no OCR score",
-    crop.predicted !== null ? `model predicts "${crop.predicted}"` : "no model prediction",
-    crop.suspicion_reasons.length ? `suspicious: ${crop.suspicion_reasons.join(", ")}` : "",
-  ].filter(Boolean).join("\n");
+  tile.title = tileDetail(crop);
   tile.append(image, meta);
   tile.addEventListener("click", (event) => onTileClick(event, crop.crop_id));
   return tile;
+}
+
+function tileDetail(crop) {
+  const prediction = crop.model_score !== null
+    ? `model predicts "${crop.predicted}" (score ${crop.model_score.toFixed(2)})`
+    : "no model prediction";
+  return [
+    `crop ${crop.crop_id}, exported as "${crop.character}", split ${crop.split}`,
+    `source ${crop.source ?? "unknown"}`,
+    crop.synthetic
+      ? "rendered glyph: its label is the text it was drawn from, so confirm or reject it; it cannot be relabeled"
+      : "",
+    crop.ocr_score !== null ? `OCR score ${crop.ocr_score.toFixed(2)}` : "no OCR score",
+    prediction,
+    crop.suspicion_reasons.length ? `suspicious: ${crop.suspicion_reasons.join(", ")}` : "",
+  ].filter(Boolean).join("\n");
 }
 
 function shortReason(reason) {
@@ -480,8 +511,9 @@ function onKeyDown(event) {
 
 function wireControls() {
   document.addEventListener("keydown", onKeyDown);
-  $("annotator").value = localStorage.getItem("annotator") || "";
-  $("annotator").addEventListener("change", () => localStorage.setItem("annotator", annotator()));
+  $("annotator").value = loadAnnotator();
+  // Saved on every keystroke, because a reload right after typing fires no change event.
+  $("annotator").addEventListener("input", saveAnnotator);
   $("annotator").addEventListener("keydown", (event) => {
     if (event.key === "Enter") event.target.blur();
   });
