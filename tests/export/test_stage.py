@@ -80,7 +80,9 @@ def test_labeling_ui_reads_suspicion_signals(exported, crop_rows):
         assert crop.phash == source["phash"]
         assert crop.engines_agree is source["engines_agree"]
         assert crop.confidence == pytest.approx(source["confidence"])
-        reasons[crop.crop_id] = suspicion_reasons(crop, crop.character, None, 0.5, False)
+        reasons[crop.crop_id] = suspicion_reasons(
+            crop, crop.character, None, False, low_score=0.5, model_min_score=0.5
+        )
     disagree = {c for c, row in by_id.items() if row["engines_agree"] is False and c in reasons}
     assert len(disagree) == 15
     # The disagreeing crops have OCR score 0.41 and confidence 0.5, so only they score low.
