@@ -127,6 +127,9 @@ def apply_crop_decisions(
         if position is None:
             pending[crop_id] = decision
             continue
+        if decision.action == "relabel" and crops.at[position, "label_source"] == "synthetic":
+            warn_rendered_relabel(decision, crops.at[position, "label"], counts)
+            continue
         counts[decision.action] += 1
         if decision.action == "reject":
             rejected.append(position)
@@ -138,6 +141,18 @@ def apply_crop_decisions(
     crops = crops.drop(index=rejected).reset_index(drop=True)
     crops["script"] = [script_of(label) for label in crops["label"]]
     return crops, pending
+
+
+def warn_rendered_relabel(decision: Override, label: str, counts: Counter) -> None:
+    """Log and count a relabel of a rendered glyph, which is not applied."""
+    logger.warning(
+        "overrides line %d: relabel of crop %s ignored: it is a rendered glyph of %r, whose "
+        "label is the text it was drawn from; reject it if the rendering is wrong",
+        decision.line,
+        decision.target,
+        label,
+    )
+    counts["relabel_of_rendered_glyph"] += 1
 
 
 def _warn_if_script_changes(old: str, decision: Override) -> None:

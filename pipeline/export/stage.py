@@ -14,6 +14,7 @@ from pipeline.export.crops import (
     apply_crop_decisions,
     read_crop_metadata,
     read_images,
+    warn_rendered_relabel,
     warn_unmatched_decisions,
 )
 from pipeline.export.dataset import write_dataset
@@ -184,14 +185,7 @@ def apply_topup_decisions(
         decision = pending.pop(crop_id)
         if decision.action == "relabel":
             label = crops.loc[crops["crop_id"] == crop_id, "label"].iloc[0]
-            logger.warning(
-                "overrides line %d: relabel of crop %s ignored: it is a rendered top-up glyph of "
-                "%r, whose label is the text it was drawn from; reject it if the rendering is wrong",
-                decision.line,
-                crop_id,
-                label,
-            )
-            counts["relabel_of_rendered_glyph"] += 1
+            warn_rendered_relabel(decision, label, counts)
             continue
         counts[decision.action] += 1
         if decision.action == "reject":

@@ -259,9 +259,7 @@ def test_decisions_on_topup_glyphs(export_inputs, repo_root, caplog):
         "relabel_of_rendered_glyph": 1,
         "unknown_crop_id": 1,
     }
-    assert (
-        f"relabel of crop {topup[1]} ignored: it is a rendered top-up glyph of 'Q'" in caplog.text
-    )
+    assert f"relabel of crop {topup[1]} ignored: it is a rendered glyph of 'Q'" in caplog.text
     assert "reject of unknown crop id ffffffffffffffff" in caplog.text
     reloaded = load_dataset(params["output_dirs"]["latin"])
     rows = {
@@ -413,3 +411,24 @@ def test_malformed_overrides_end_stage(export_inputs, tmp_path, caplog):
     assert f"{overrides}:2: expected 6 tab-separated fields" in caplog.text
     assert "`dvc checkout` restores the previous datasets" in caplog.text
     assert not Path(export_inputs["metrics_path"]).exists()
+
+
+def test_relabel_of_crawled_rendered_glyph_ignored(export_inputs, crop_rows, caplog):
+    glyph = next(r for r in crop_rows if r["label_source"] == "synthetic")
+    write_overrides(
+        Path(export_inputs["overrides_path"]),
+        [(glyph["crop_id"], "relabel", "末", "tester", "2026-01-01T00:00:00Z", "")],
+    )
+    metrics = run_export(export_inputs)
+
+    assert metrics["overrides"] == {"relabel_of_rendered_glyph": 1}
+    assert f"relabel of crop {glyph['crop_id']} ignored: it is a rendered glyph" in caplog.text
+    dataset = load_dataset(export_inputs["output_dirs"]["han"])
+    characters = {
+        crop_id: character
+        for split in dataset
+        for crop_id, character in zip(
+            dataset[split]["crop_id"], dataset[split]["character"], strict=True
+        )
+    }
+    assert characters[glyph["crop_id"]] == glyph["label"]
