@@ -193,8 +193,8 @@ class LabelingService:
         crops = [self.crop(crop_id) for crop_id in base_versions]
         # The export draws a rendered glyph's label from its text, so a relabel could never apply.
         # NOTE: a database written by a server without this check may still hold such relabels.
-        # They show as relabeled and are exported, though the export cannot apply them to top-up
-        # crops, which it renders afresh on each run.
+        # They show as relabeled and are written to overrides.tsv; the export ignores them with
+        # a warning.
         rendered = [crop for crop in crops if crop.rendered]
         if request.action == "relabel" and rendered:
             raise RenderedCropError(rendered, len(crops))
