@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from labeling_ui.config import Settings
-from labeling_ui.suspicion import load_predictions
+from labeling_ui.predictions import load_predictions
 from pipeline import profile
 from pipeline.common.io import write_text_atomic
 from pipeline.common.params import deep_merge
@@ -182,7 +182,9 @@ def test_predictions_reach_labeling_ui(real_run, monkeypatch, dataset_name):
     assert set(table["model"]) == {"ccfg_net"}
     # The labeling UI started from the project root finds the file without --predictions.
     settings = Settings(data_dir=Path(dataset_name))
-    predictions = load_predictions(settings.default_predictions_path())
+    predictions = load_predictions(
+        settings.default_predictions_path(), crop_ids, dataset_name, required=True
+    )
     assert set(predictions) == crop_ids
     first = table["crop_id"][0]
     assert predictions[first].predicted == table["predicted"][0]
