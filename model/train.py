@@ -129,6 +129,17 @@ def main(argv: list[str] | None = None) -> None:
         int(params["image_size"]),
         bool(params.get("grayscale", False)),
     )
+    trainable = data.num_classes - len(data.classes_missing_from("train"))
+    if trainable < 2:
+        logger.error(
+            "%s: %d of %d classes have training crops; a classifier needs at least 2. The export "
+            "selected too little: lower export.min_instances_per_class or "
+            "export.min_classes_per_group, or add crops, then run `dvc repro` again",
+            args.data_dir or args.dataset,
+            trainable,
+            data.num_classes,
+        )
+        raise SystemExit(1)
     root = Path(args.output_dir or params["output_dir"]) / args.dataset
     try:
         for name in args.models or params["models"]:

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from pipeline.common.logs import setup_logging
-from pipeline.common.params import DEFAULT_PARAMS_PATH, load_params, load_section
+from pipeline.common.params import DEFAULT_PARAMS_PATH, ParamsError, load_params, load_section
 from pipeline.export.hub import PushError, push_to_hub
 from pipeline.export.overrides import OverridesError
-from pipeline.export.stage import run_export
+from pipeline.export.stage import EmptyExportError, run_export
 
 logger = logging.getLogger("pipeline.export")
 DATASET_DIRS = ("rcc-fgvc", "el-fgvc")
@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     synth_params = load_params(args.params).get("synth") or {}
     try:
         run_export(params, synth_params)
+    except ParamsError as error:
+        logger.error("%s (in %s)", error, args.params)
+        return 1
+    except EmptyExportError as error:
+        logger.error("%s", error)
+        return 1
     except OverridesError as error:
         # Under `dvc repro` the previous datasets were already removed from the working tree,
         # but DVC's cache still has them.

@@ -34,7 +34,7 @@ def push_to_hub(directory: Path, repo_id: str, token: str | None = None) -> str:
         raise PushError(
             f"cannot push {directory} to {repo_id}: Hugging Face Hub offline mode is on "
             "(HF_HUB_OFFLINE=1); unset it on a machine with network access and log in with "
-            "`huggingface-cli login`"
+            "`hf auth login`"
         ) from error
     except (HfHubHTTPError, OSError) as error:
         raise PushError(f"cannot push {directory} to {repo_id}: {error}") from error

@@ -95,9 +95,10 @@ def assign_splits(
     A stratum is a class, counted apart for real and synthetic crops, so the few real crops of a
     class are spread over the splits instead of following the many rendered ones. Within each
     stratum the components are ordered by a seeded hash of their smallest source hash, and each
-    one votes, with its crop count, for the split whose share of the stratum contains the middle of
-    its crops (the first 60 % of the order go to train with the default fractions). A component
-    goes to the split with the most votes over its strata.
+    one votes, with its crop count, for the split whose share of the stratum contains a point
+    inside its crops (the first 60 % of the order go to train with the default fractions). The
+    point sits at the same seeded fraction of every component of a stratum. A component goes to
+    the split with the most votes over its strata.
 
     The order does not depend on the other crops, so relabelling or rejecting a crop moves only
     components next to a split boundary of the strata it touches, instead of re-dealing the whole
@@ -114,13 +115,17 @@ def assign_splits(
     frame = pd.DataFrame({"component": components.to_numpy(), "stratum": _strata(crops).to_numpy()})
     counts = frame.groupby(["stratum", "component"]).size()
     votes: dict[str, np.ndarray] = {}
-    for _, members in counts.groupby(level="stratum"):
+    for stratum, members in counts.groupby(level="stratum"):
         ordered = sorted(
             zip(members.index.get_level_values("component"), members.to_numpy(), strict=True),
             key=lambda item: rank[item[0]],
         )
         sizes = np.array([size for _, size in ordered], dtype=float)
-        middles = (np.cumsum(sizes) - sizes / 2) / sizes.sum()
+        # A fixed point inside each component (its middle) would round every class the same
+        # way, giving 7/3/2 of 12 crops and no 7/2/3. A seeded offset per class makes the
+        # expected count of each split exactly its fraction.
+        offset = int(hashlib.sha256(f"{seed}:{stratum}".encode()).hexdigest()[:8], 16) / 2**32
+        middles = (np.cumsum(sizes) - sizes * (1 - offset)) / sizes.sum()
         chosen = np.minimum(np.searchsorted(bounds, middles, side="right"), len(names) - 1)
         for (component, size), split in zip(ordered, chosen, strict=True):
             votes.setdefault(component, np.zeros(len(names)))[split] += size

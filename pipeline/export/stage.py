@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,7 @@ from pipeline.export.dataset import write_dataset
 from pipeline.export.groups import Group, apply_group_edits, assign_characters, read_groups
 from pipeline.export.overrides import Override, read_overrides
 from pipeline.export.selection import Selection, cap_per_class, select_classes
+from pipeline.export.settings import check_export_params
 from pipeline.export.splits import assign_splits, leakage_report
 from pipeline.export.topup import DEFAULT_LICENCE, TOPUP_SOURCE, needy_classes, render_topup
 from pipeline.export.writer import content_fingerprint
@@ -32,27 +34,54 @@ class LeakageError(RuntimeError):
     """A source photo or a near-duplicate crop ended up in two splits."""
 
 
+class EmptyExportError(ValueError):
+    """No group of any script passed the selection, so every dataset would be empty."""
+
+
+@dataclass
+class Assembled:
+    """The selected, split rows of one dataset and what the selection dropped, before writing."""
+
+    script: str
+    output_dir: Path
+    rows: pd.DataFrame
+    images: dict[str, bytes]
+    selection: Selection
+    dropped: dict[str, int]
+    links: int
+    leakage: dict[str, int]
+
+
 def run_export(params: dict, synth_params: dict | None = None) -> dict:
-    """Export every dataset named in ``export.output_dirs`` and write the stage metrics."""
+    """Export every dataset named in ``export.output_dirs`` and write the stage metrics.
+
+    Every dataset is assembled before any is written, so settings that leave all of them empty
+    raise EmptyExportError and the previous datasets stay in place.
+    """
+    check_export_params(params)
+    synth_params = synth_params or {}
     skips = SkipCounter(logger, "crops")
     overrides = read_overrides(params["overrides_path"])
     raw = read_crop_metadata(params["crops_dir"], skips)
     decisions: Counter = Counter()
     crops, pending = apply_crop_decisions(raw, overrides, decisions)
     groups = apply_group_edits(read_groups(params["groups_path"]), overrides.groups, decisions)
-    datasets = {}
-    for script, output_dir in params["output_dirs"].items():
-        datasets[Path(output_dir).name] = export_script(
-            script,
-            Path(output_dir),
-            crops,
-            raw,
-            groups,
-            params,
-            synth_params or {},
-            pending,
-            decisions,
+    assembled = [
+        assemble_script(
+            script, Path(output_dir), crops, raw, groups, params, synth_params, pending, decisions
         )
+        for script, output_dir in params["output_dirs"].items()
+    ]
+    if all(part.rows.empty for part in assembled):
+        raise EmptyExportError(
+            "no group of any script passed the selection, so every dataset would be empty and "
+            "the previous ones were kept. Lower export.min_instances_per_class (now "
+            f"{params['min_instances_per_class']}) or export.min_classes_per_group (now "
+            f"{params['min_classes_per_group']}), or check data/crops and the mined groups"
+        )
+    datasets = {
+        part.output_dir.name: write_script(part, params, synth_params) for part in assembled
+    }
     warn_unmatched_decisions(pending, decisions)
     skips.log_summary()
     metrics = {
@@ -64,7 +93,7 @@ def run_export(params: dict, synth_params: dict | None = None) -> dict:
     return metrics
 
 
-def export_script(
+def assemble_script(
     script: str,
     output_dir: Path,
     crops: pd.DataFrame,
@@ -72,10 +101,10 @@ def export_script(
     groups: list[Group],
     params: dict,
     synth_params: dict,
-    pending: dict[str, Override] | None = None,
-    decisions: Counter | None = None,
-) -> dict:
-    """Select, split and write the dataset of one script; return its metrics.
+    pending: dict[str, Override],
+    decisions: Counter,
+) -> Assembled:
+    """Select and split the dataset of one script.
 
     Decisions in ``pending`` that name this script's top-up glyphs are applied and removed.
     """
@@ -84,9 +113,7 @@ def export_script(
     group_of = assign_characters(groups)
     crops = crops[crops["script"] == script]
     crops, images = _top_up(crops, script, group_of, params, synth_params, seed)
-    crops = apply_topup_decisions(
-        crops, pending or {}, decisions if decisions is not None else Counter()
-    )
+    crops = apply_topup_decisions(crops, pending, decisions)
     before = _classes_before_decisions(raw[raw["label"].map(group_of).notna()], group_of, params)
     selection = select_classes(crops, group_of, params, before)
 
@@ -94,22 +121,29 @@ def export_script(
     leakage = leakage_report(rows, int(params["phash_max_distance"]))
     if leakage["sources_in_several_splits"] or leakage["near_duplicate_pairs_across_splits"]:
         raise LeakageError(f"{output_dir}: split assignment leaks across splits: {leakage}")
+    return Assembled(script, output_dir, rows, images, selection, dropped, links, leakage)
+
+
+def write_script(part: Assembled, params: dict, synth_params: dict) -> dict:
+    """Write one assembled dataset and return its metrics."""
+    rows, images, selection = part.rows, part.images, part.selection
     if rows.empty:
         # NOTE: `datasets` cannot load a dataset without rows. It is still written, because
-        # DVC expects both output directories and the other script may be fine.
+        # DVC expects both output directories and the other script has rows.
         logger.warning(
             "%s: no group passed the selection; writing an empty dataset. Lower "
             "export.min_instances_per_class or export.min_classes_per_group, or check the groups",
-            output_dir,
+            part.output_dir,
         )
-
     missing = [c for c in rows["crop_id"] if c not in images]
     images.update(read_images(params["crops_dir"], missing))
     fingerprint_hex = content_fingerprint(
-        rows, images, _fingerprint_params(params, synth_params, script), _source_paths()
+        rows, images, _fingerprint_params(params, synth_params, part.script), _source_paths()
     )
-    report = {"phash_max_distance": int(params["phash_max_distance"]), "leakage": leakage}
-    counts = write_dataset(output_dir, script, rows, images, fingerprint_hex, params, report)
+    report = {"phash_max_distance": int(params["phash_max_distance"]), "leakage": part.leakage}
+    counts = write_dataset(
+        part.output_dir, part.script, rows, images, fingerprint_hex, params, report
+    )
     return {
         "fingerprint": fingerprint_hex,
         "rows": counts,
@@ -123,9 +157,9 @@ def export_script(
         "dropped_classes": _count_reasons(selection.dropped_classes),
         "dropped_groups": _count_reasons(selection.dropped_groups),
         "groups_without_crops": selection.groups_without_crops,
-        "dropped_crops": dropped,
-        "near_duplicate_links": links,
-        "leakage": leakage,
+        "dropped_crops": part.dropped,
+        "near_duplicate_links": part.links,
+        "leakage": part.leakage,
     }
 
 

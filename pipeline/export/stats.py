@@ -44,7 +44,13 @@ def read_config(directory: Path, config_name: str = "default") -> pd.DataFrame:
     for entry in config["data_files"]:
         paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
         for relative in paths:
-            table = pq.read_table(directory / relative, columns=COLUMNS)
+            path = directory / relative
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f"shard not found: {path}, which the card of {directory} lists; restore it "
+                    "with `dvc checkout` or re-run the export stage"
+                )
+            table = pq.read_table(path, columns=COLUMNS)
             features = Features.from_arrow_schema(table.schema)
             frame = table.to_pandas()
             frame["label"] = [features["label"].int2str(int(i)) for i in frame["label"]]

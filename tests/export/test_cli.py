@@ -74,3 +74,14 @@ def test_stats_counts_match_metrics(export_inputs):
     tables = stats.summarise(rows)
     expected = metrics["datasets"]["rcc-fgvc"]["rows"]["default"]
     assert tables["per split"]["crops"].to_dict() == expected
+
+
+def test_stats_names_missing_shard(export_inputs, capsys):
+    run_export(export_inputs)
+    latin = Path(export_inputs["output_dirs"]["latin"])
+    shard = next((latin / "data" / "default").glob("test-*.parquet"))
+    shard.unlink()
+    assert stats.main([str(latin)]) == 1
+    error = capsys.readouterr().err
+    assert f"shard not found: {shard}" in error
+    assert "dvc checkout" in error

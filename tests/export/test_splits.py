@@ -154,3 +154,23 @@ def test_empty_input_gives_empty_splits():
     splits, links = assign_splits(crops, {"train": 0.8, "test": 0.2}, 4, seed=0)
     assert splits.empty
     assert links == 0
+
+
+def test_split_shares_unbiased_over_classes():
+    # 200 classes of 12 single-crop sources: 60/20/20 of 12 is 7.2/2.4/2.4 per class.
+    rows = [
+        (f"{label}-{i}", f"class{label}", f"photo-{label}-{i}", f"{label * 12 + i:016x}")
+        for label in range(200)
+        for i in range(12)
+    ]
+    crops = pd.DataFrame(rows, columns=["crop_id", "label", "source_sha256", "phash"])
+    fractions = {"train": 0.6, "validation": 0.2, "test": 0.2}
+    crops["split"], _ = assign_splits(crops, fractions, 0, seed=0)
+    shares = crops["split"].value_counts(normalize=True)
+    for name, target in fractions.items():
+        assert shares[name] == pytest.approx(target, abs=0.01), name
+    per_class = crops.groupby(["label", "split"]).size().unstack(fill_value=0)
+    # Each class gets its fraction rounded down or up, never further off.
+    assert per_class["train"].between(7, 8).all()
+    assert per_class["validation"].between(2, 3).all()
+    assert per_class["test"].between(2, 3).all()

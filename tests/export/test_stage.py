@@ -12,7 +12,8 @@ from datasets import Image, Value, load_dataset
 
 from labeling_ui.dataset import load_dataset_dir
 from labeling_ui.suspicion import suspicion_reasons
-from pipeline.export.stage import run_export
+from pipeline.common.params import ParamsError
+from pipeline.export.stage import EmptyExportError, run_export
 from pipeline.export.topup import perceptual_hash
 from tests.export.conftest import write_overrides
 
@@ -385,14 +386,45 @@ def test_synthetic_topup_renders_missing_classes(export_inputs, repo_root):
 
 
 def test_empty_selection_written_with_warning(export_inputs, caplog):
-    params = dict(export_inputs, min_instances_per_class=1000)
+    # 11 crops per class keep four Latin classes but none of the hanzi, which have 10 each.
+    params = dict(export_inputs, min_instances_per_class=11)
     metrics = run_export(params)
-    assert metrics["datasets"]["el-fgvc"]["rows"] == {"default": {"train": 0}}
-    assert "no group passed the selection" in caplog.text
-    latin = Path(params["output_dirs"]["latin"])
-    assert (latin / "README.md").is_file()
+    assert metrics["datasets"]["rcc-fgvc"]["rows"] == {"default": {"train": 0}}
+    assert metrics["datasets"]["el-fgvc"]["classes"] == 4
+    assert "rcc-fgvc: no group passed the selection" in caplog.text
+    han = Path(params["output_dirs"]["han"])
+    assert (han / "README.md").is_file()
     with pytest.raises(ValueError, match="corresponds to no data"):
-        load_dataset(str(latin))
+        load_dataset(str(han))
+
+
+def test_all_datasets_empty_keeps_previous(export_inputs):
+    run_export(export_inputs)
+    latin = Path(export_inputs["output_dirs"]["latin"])
+    before = _shards(latin)
+    params = dict(export_inputs, min_instances_per_class=1000)
+    with pytest.raises(EmptyExportError, match=r"min_instances_per_class \(now 1000\)"):
+        run_export(params)
+    assert _shards(latin) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"splits": {"train": 0.7, "test": 0.2}}, r"sums to 0.9"),
+        ({"splits": {"train": 0.5, "dev": 0.5}}, r"unknown split names \['dev'\]"),
+        ({"min_instances_per_class": "many"}, r"min_instances_per_class must be a whole number"),
+        ({"min_instances_per_class": -1}, r"must be a whole number >= 1, got -1"),
+        ({"phash_max_distance": 70}, r"from 0 to 64 .* got 70"),
+        ({"train_shots": 0}, r"train_shots must be a whole number >= 1 or null, got 0"),
+        ({"topup_synthetic": {"min_real": 5}}, r"topup_synthetic must be null or"),
+    ],
+)
+def test_invalid_params_rejected_first(export_inputs, change, message):
+    params = dict(export_inputs, crops_dir="/nonexistent/crops", **change)
+    # The check runs before any crop is read, so the missing crops folder is never reached.
+    with pytest.raises(ParamsError, match=message):
+        run_export(params)
 
 
 def test_malformed_overrides_end_stage(export_inputs, tmp_path, caplog):

@@ -14,6 +14,7 @@ from model import evaluate
 from model.checkpoint import CheckpointMismatchError, load_model
 from model.data import load_glyph_data
 from model.engine import Trainer, predict_proba
+from model.train import main as train_main
 from model.train import train_model
 from tests.model.conftest import write_dataset
 
@@ -252,3 +253,15 @@ def test_trained_model_beats_chance(glyph_data, train_params, tmp_path):
         accuracy[split] = (predict_proba(network, images).argmax(1) == labels).float().mean().item()
     assert accuracy["train"] > 0.5, accuracy
     assert accuracy["test"] > 0.25, f"{accuracy} is not above chance (0.167)"
+
+
+def test_train_rejects_dataset_with_one_class(glyph_rows, tmp_path, caplog):
+    rows = {
+        split: [r for r in split_rows if r["character"] == "0" or split != "train"]
+        for split, split_rows in glyph_rows.items()
+    }
+    dataset = write_dataset(tmp_path / "one-class", rows)
+    with caplog.at_level(logging.ERROR), pytest.raises(SystemExit) as exit_info:
+        train_main(["--dataset", "one-class", "--data-dir", str(dataset)])
+    assert exit_info.value.code == 1
+    assert "1 of 6 classes have training crops; a classifier needs at least 2" in caplog.text
