@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -24,6 +25,12 @@ def setup_logging(level: str | int = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    if not progress_enabled():
+        # `datasets` draws its own bars ("Generating train split") unless told not to.
+        os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+        datasets_logging = sys.modules.get("datasets.utils.logging")
+        if datasets_logging is not None:
+            datasets_logging.disable_progress_bar()
 
 
 def progress_enabled() -> bool:

@@ -25,3 +25,17 @@ def test_skip_counter_names_files_then_rate_limits(caplog):
     assert "skipped tiny.png: too_small" in warnings
     assert sum("further ones are logged at DEBUG" in m for m in warnings) == 1
     assert skips.as_dict() == {"too_small": 1, "undecodable_image": limit + 5}
+
+
+def test_progress_switch_silences_datasets_bars(monkeypatch):
+    import datasets.utils.logging as datasets_logging
+
+    from pipeline.common.logs import setup_logging
+
+    monkeypatch.setenv("GLYPH_PROGRESS", "0")
+    datasets_logging.enable_progress_bar()
+    try:
+        setup_logging()
+        assert not datasets_logging.is_progress_bar_enabled()
+    finally:
+        datasets_logging.enable_progress_bar()
