@@ -33,6 +33,8 @@ def test_progress_switch_silences_datasets_bars(monkeypatch):
     from pipeline.common.logs import setup_logging
 
     monkeypatch.setenv("GLYPH_PROGRESS", "0")
+    # Recorded as absent, so the variable setup_logging sets is removed after the test.
+    monkeypatch.delenv("HF_DATASETS_DISABLE_PROGRESS_BARS", raising=False)
     datasets_logging.enable_progress_bar()
     try:
         setup_logging()
