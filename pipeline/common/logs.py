@@ -52,9 +52,13 @@ class SkipCounter:
 
     WARN_PER_REASON = 20
 
-    def __init__(self, logger: logging.Logger, what: str = "items") -> None:
+    def __init__(
+        self, logger: logging.Logger, what: str = "items", routine: Iterable[str] = ()
+    ) -> None:
         self.logger = logger
         self.what = what
+        # Reasons that are expected in normal input (a space read by OCR); logged at DEBUG.
+        self.routine = frozenset(routine)
         self.counts: Counter[str] = Counter()
         self.notes: Counter[str] = Counter()
 
@@ -75,7 +79,9 @@ class SkipCounter:
         """
         self.counts[reason] += 1
         message = f"skipped {item}: {reason}" + (f" ({detail})" if detail else "")
-        if self.counts[reason] <= self.WARN_PER_REASON:
+        if reason in self.routine:
+            self.logger.debug(message)
+        elif self.counts[reason] <= self.WARN_PER_REASON:
             self.logger.warning(message)
         elif self.counts[reason] == self.WARN_PER_REASON + 1:
             self.logger.warning(
@@ -99,4 +105,5 @@ class SkipCounter:
             self.logger.info("no %s skipped", self.what)
             return
         details = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.counts.items()))
-        self.logger.warning("skipped %d %s (%s)", self.total, self.what, details)
+        level = logging.INFO if set(self.counts) <= self.routine else logging.WARNING
+        self.logger.log(level, "skipped %d %s (%s)", self.total, self.what, details)

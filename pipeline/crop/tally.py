@@ -17,6 +17,8 @@ logger = logging.getLogger("pipeline.crop.stage")
 
 # Crop columns whose values are counted in the metrics as crops_per_<column>.
 COUNTED_COLUMNS = ("source", "script", "label_source")
+# OCR reads spaces and punctuation in every sign photo, so skipping them is logged at DEBUG.
+ROUTINE_SKIPS = ("space_or_punctuation_label",)
 
 
 class CropTally:
@@ -24,7 +26,7 @@ class CropTally:
 
     def __init__(self, config: CropConfig) -> None:
         self.config = config
-        self.skips = SkipCounter(logger, "crops and photos")
+        self.skips = SkipCounter(logger, "crops and photos", routine=ROUTINE_SKIPS)
         self.ocr = OcrStats()
         self.duplicates = NearDuplicateIndex(config.phash_max_distance)
         self.near_duplicates = 0

@@ -41,3 +41,23 @@ def test_progress_switch_silences_datasets_bars(monkeypatch):
         assert not datasets_logging.is_progress_bar_enabled()
     finally:
         datasets_logging.enable_progress_bar()
+
+
+def test_routine_skips_logged_quietly(caplog):
+    import logging
+
+    from pipeline.common.logs import SkipCounter
+
+    skips = SkipCounter(logging.getLogger("test.skips"), "crops", routine=["space"])
+    with caplog.at_level(logging.DEBUG, logger="test.skips"):
+        skips.skip("space", "crop-1")
+        skips.log_summary()
+        skips.skip("undecodable_image", "crop-2")
+        skips.log_summary()
+    levels = [(record.levelname, record.getMessage()) for record in caplog.records]
+    assert levels == [
+        ("DEBUG", "skipped crop-1: space"),
+        ("INFO", "skipped 1 crops (space: 1)"),
+        ("WARNING", "skipped crop-2: undecodable_image"),
+        ("WARNING", "skipped 2 crops (space: 1, undecodable_image: 1)"),
+    ]
