@@ -1,4 +1,4 @@
-"""Write one exported dataset directory: three configurations, the card and the gallery."""
+"""Write one exported dataset directory: three configurations, card, licence file and gallery."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from typing import Any
 import pandas as pd
 
 from pipeline.common.io import atomic_directory
-from pipeline.export.card import ConfigFiles, render_card, render_gallery, write_card
+from pipeline.export.card import (
+    ConfigFiles,
+    render_card,
+    render_gallery,
+    render_licence,
+    write_card,
+)
 from pipeline.export.features import default_features, pairs_features
 from pipeline.export.pairs import sample_pairs
 from pipeline.export.splits import SPLIT_NAMES
@@ -100,7 +106,7 @@ def write_dataset(
             )
         text = render_card(directory.name, script, fingerprint_hex, configs, rows, report)
         gallery = render_gallery(rows, images, int(params["gallery_per_class"]))
-        write_card(staging, text, gallery)
+        write_card(staging, text, render_licence(directory.name, rows), gallery)
     logger.info("wrote %s (fingerprint %s)", directory, fingerprint_hex)
     return {config.name: dict(config.num_examples) for config in configs}
 
