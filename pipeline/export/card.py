@@ -193,7 +193,9 @@ def render_card(
         f"<= {report['phash_max_distance']} bits), are never in two splits. Leakage check: "
         f"{report['leakage']['sources_in_several_splits']} sources and "
         f"{report['leakage']['near_duplicate_pairs_across_splits']} near-duplicate pairs span "
-        "two splits.",
+        "two splits. The rows of each split are in a fixed pseudo-random order, sorted by "
+        "SHA-256 of the export seed and the crop ids, so streamed batches mix the classes even "
+        "with a small shuffle buffer.",
         "## Statistics\n\n" + _statistics(rows),
         "## Licence\n\n"
         f"The card metadata calls these terms `{LICENCE_ID}` and links to {LICENCE_FILE}, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,9 @@ logger = logging.getLogger(__name__)
 
 
 def default_rows(rows: pd.DataFrame, images: dict[str, bytes]) -> list[dict[str, Any]]:
-    """Convert selected crops into ``default`` rows, ordered by class then crop id."""
+    """Convert selected crops into ``default`` rows, keeping the order of ``rows``."""
     records = []
-    for row in rows.sort_values(["label", "crop_id"]).itertuples(index=False):
+    for row in rows.itertuples(index=False):
         records.append(
             {
                 "image": {"bytes": images[row.crop_id], "path": f"{row.crop_id}.png"},
@@ -77,17 +78,28 @@ def write_dataset(
 
     A configuration or split without rows is left out of the card and the shards, because
     `datasets` cannot load it. Only ``default`` and its ``train`` split are always written.
+    Each configuration's rows are written in ``seeded_order`` with the export seed.
     Returns the number of rows per written configuration and split.
     """
+    seed = int(params.get("seed", 0))
     class_names = sorted(rows["label"].unique())
     group_names = sorted(rows["group"].unique())
     features = default_features(class_names, group_names)
-    pairs = sample_pairs(rows, int(params["pairs_per_anchor"]), int(params.get("seed", 0)))
+    pairs = sample_pairs(rows, int(params["pairs_per_anchor"]), seed)
+    real = rows[~rows["synthetic"].astype(bool)]
     tables = {
-        "default": (rows, features, lambda part: default_rows(part, images)),
-        "pairs": (pairs, pairs_features(class_names, group_names), _pair_rows),
+        "default": (
+            seeded_order(rows, ["crop_id"], seed),
+            features,
+            lambda part: default_rows(part, images),
+        ),
+        "pairs": (
+            seeded_order(pairs, ["anchor_crop_id", "other_crop_id"], seed),
+            pairs_features(class_names, group_names),
+            _pair_rows,
+        ),
         "real-only": (
-            rows[~rows["synthetic"].astype(bool)],
+            seeded_order(real, ["crop_id"], seed),
             features,
             lambda part: default_rows(part, images),
         ),
@@ -109,6 +121,22 @@ def write_dataset(
         write_card(staging, text, render_licence(directory.name, rows), gallery)
     logger.info("wrote %s (fingerprint %s)", directory, fingerprint_hex)
     return {config.name: dict(config.num_examples) for config in configs}
+
+
+def seeded_order(frame: pd.DataFrame, key_columns: list[str], seed: int) -> pd.DataFrame:
+    """Sort rows by SHA-256 of ``"{seed}:{key}"``, a pseudo-random order that every export repeats.
+
+    ``key`` is the row's ``key_columns`` values joined by ``:``, so a crop sorts by SHA-256 of
+    ``"{seed}:{crop_id}"``. Shards sorted by class made a streaming reader with a small shuffle
+    buffer yield batches of one class. Rows with equal keys keep their input order.
+    """
+    keys = frame[key_columns].astype(str).agg(":".join, axis=1) if len(frame) else []
+    digests = [hashlib.sha256(f"{seed}:{key}".encode()).hexdigest() for key in keys]
+    return (
+        frame.assign(_digest=digests)
+        .sort_values(["_digest", *key_columns], kind="stable")
+        .drop(columns="_digest")
+    )
 
 
 def _write_config(staging, name, frame, features, to_rows, fingerprint_hex, params) -> ConfigFiles:

@@ -1,7 +1,8 @@
-"""Card text: composition, examples, split order, licence and citation."""
+"""Card text (composition, examples, split order, licence, citation) and shard row order."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import yaml
 from datasets import ClassLabel, Features, load_dataset
 
 from pipeline.export.card import ConfigFiles, render_card
+from pipeline.export.dataset import seeded_order
 from pipeline.export.splits import SPLIT_NAMES
 from pipeline.export.stage import run_export
 
@@ -215,6 +217,21 @@ def test_citation_key_per_dataset():
         assert "in the wild" not in text
 
 
+def test_seeded_order_follows_sha256():
+    frame = pd.DataFrame({"crop_id": list("fedcba"), "label": list("xxxyyy")})
+
+    def expected(seed: int) -> list[str]:
+        return sorted(
+            frame["crop_id"], key=lambda c: hashlib.sha256(f"{seed}:{c}".encode()).digest()
+        )
+
+    assert seeded_order(frame, ["crop_id"], 0)["crop_id"].tolist() == expected(0)
+    assert seeded_order(frame, ["crop_id"], 1)["crop_id"].tolist() == expected(1)
+    assert expected(0) != expected(1)
+    reversed_input = seeded_order(frame.iloc[::-1], ["crop_id"], 0)
+    assert reversed_input["crop_id"].tolist() == expected(0)
+
+
 @pytest.fixture
 def exported(export_inputs) -> dict:
     run_export(export_inputs)
@@ -291,3 +308,32 @@ def test_card_metadata_per_dataset(exported):
     assert "| render | rendered from installed fonts | 50 |" in han_licence
     latin_licence = (Path(exported["output_dirs"]["latin"]) / "LICENSE.md").read_text("utf-8")
     assert "| chars74k | research only (test input) | 58 |" in latin_licence
+
+
+def _sha256_order(keys: list[str], seed: int = 0) -> list[str]:
+    return sorted(keys, key=lambda key: hashlib.sha256(f"{seed}:{key}".encode()).digest())
+
+
+def test_shards_in_seeded_order(exported):
+    latin = exported["output_dirs"]["latin"]
+    assert exported["seed"] == 0
+    for config in ("default", "real-only"):
+        dataset = load_dataset(latin, config)
+        for split in SPLIT_NAMES:
+            crop_ids = list(dataset[split]["crop_id"])
+            assert crop_ids == _sha256_order(crop_ids), (config, split)
+    labels = list(load_dataset(latin)["train"]["character"])
+    runs = 1 + sum(label != previous for previous, label in zip(labels, labels[1:], strict=False))
+    # Rows sorted by class would give one run per class.
+    assert runs > 2 * len(set(labels)), labels
+
+    pairs = load_dataset(latin, "pairs")
+    default = load_dataset(latin)
+    for split in SPLIT_NAMES:
+        anchors = list(pairs[split]["anchor_crop_id"])
+        others = list(pairs[split]["other_crop_id"])
+        keys = [f"{anchor}:{other}" for anchor, other in zip(anchors, others, strict=True)]
+        assert keys == _sha256_order(keys), split
+        split_ids = set(default[split]["crop_id"])
+        assert set(anchors) <= split_ids
+        assert set(others) <= split_ids
