@@ -201,6 +201,17 @@ def test_changed_override_is_not_served_from_cache(export_inputs, tmp_path):
     )
 
 
+def _characters_by_crop(directory: str) -> dict[str, str]:
+    dataset = load_dataset(directory)
+    return {
+        crop_id: character
+        for split in dataset
+        for crop_id, character in zip(
+            dataset[split]["crop_id"], dataset[split]["character"], strict=True
+        )
+    }
+
+
 def _splits_by_crop(directory: str) -> dict[str, str]:
     dataset = load_dataset(directory)
     return {crop_id: split for split in dataset for crop_id in dataset[split]["crop_id"]}
@@ -262,14 +273,7 @@ def test_decisions_on_topup_glyphs(export_inputs, repo_root, caplog):
     }
     assert f"relabel of crop {topup[1]} ignored: it is a rendered glyph of 'Q'" in caplog.text
     assert "reject of unknown crop id ffffffffffffffff" in caplog.text
-    reloaded = load_dataset(params["output_dirs"]["latin"])
-    rows = {
-        crop_id: character
-        for split in reloaded
-        for crop_id, character in zip(
-            reloaded[split]["crop_id"], reloaded[split]["character"], strict=True
-        )
-    }
+    rows = _characters_by_crop(params["output_dirs"]["latin"])
     assert topup[0] not in rows
     assert rows[topup[1]] == "Q"
     assert rows[topup[2]] == "Q"
@@ -455,12 +459,5 @@ def test_relabel_of_crawled_rendered_glyph_ignored(export_inputs, crop_rows, cap
 
     assert metrics["overrides"] == {"relabel_of_rendered_glyph": 1}
     assert f"relabel of crop {glyph['crop_id']} ignored: it is a rendered glyph" in caplog.text
-    dataset = load_dataset(export_inputs["output_dirs"]["han"])
-    characters = {
-        crop_id: character
-        for split in dataset
-        for crop_id, character in zip(
-            dataset[split]["crop_id"], dataset[split]["character"], strict=True
-        )
-    }
+    characters = _characters_by_crop(export_inputs["output_dirs"]["han"])
     assert characters[glyph["crop_id"]] == glyph["label"]
