@@ -26,7 +26,7 @@ def setup_logging(level: str | int = "INFO") -> None:
         datefmt="%H:%M:%S",
     )
     if not progress_enabled():
-        # `datasets` draws its own bars ("Generating train split") unless told not to.
+        # `datasets` draws its own bars ("Generating train split") unless they are disabled.
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         datasets_logging = sys.modules.get("datasets.utils.logging")
         if datasets_logging is not None:
