@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.common.io import write_text_atomic  # noqa: E402
 from pipeline.export.splits import (  # noqa: E402
-    _check_fractions,
     _strata,
     assign_splits,
+    check_fractions,
     source_components,
 )
 from pipeline.export.stats import read_card_metadata  # noqa: E402
@@ -55,7 +55,7 @@ def read_rows(directory: Path) -> pd.DataFrame:
 
 def greedy_splits(crops: pd.DataFrame, fractions: dict[str, float], max_distance: int) -> pd.Series:
     """Place components largest first in the split whose share of their classes falls shortest."""
-    names = _check_fractions(fractions)
+    names = check_fractions(fractions)
     targets = np.array([fractions[name] for name in names])
     components, _ = source_components(crops, max_distance)
     strata_ids, strata = pd.factorize(_strata(crops), sort=True)

@@ -345,7 +345,7 @@ def run_grid(args: argparse.Namespace) -> dict:
                 runs.append(metrics)
                 if not args.keep_models:
                     # Checkpoints average about 170 MB per run over the five backbones, and the
-                    # record holds every figure that the table reports.
+                    # record contains every figure that the table reports.
                     shutil.rmtree(out)
     return {"params": params, "runs": runs, "summary": summarise(runs)}
 

@@ -121,7 +121,7 @@ def write_predictions(name: str, network: BackboneNet, data: GlyphData, path: Pa
     """Write the top-1 character, its probability and the labelled character's probability per crop.
 
     The model was fitted to the training labels, so it disputes a wrong training label less often
-    than a wrong validation or test label. The ``split`` column tells them apart.
+    than a wrong validation or test label. The ``split`` column separates the two.
     """
     columns: dict[str, list[Any]] = {field.name: [] for field in PREDICTION_SCHEMA}
     for split_name, split in data.splits.items():

@@ -56,7 +56,7 @@ SIZE_CATEGORIES = [
     (10**11, "10B<n<100B"),
     (10**12, "100B<n<1T"),
 ]
-LARGEST_GROUPS_SHOWN = 3
+MAX_GROUPS_SHOWN = 3
 
 
 class _FlowList(list):
@@ -220,12 +220,12 @@ def _largest_groups(rows: pd.DataFrame) -> str:
     )
     examples = "; ".join(
         f"{group.members} (`{group.group}`, {_count(group.crops, 'crop')})"
-        for group in largest.head(LARGEST_GROUPS_SHOWN).itertuples()
+        for group in largest.head(MAX_GROUPS_SHOWN).itertuples()
     )
     count = _count(len(groups), "group")
-    if len(groups) <= LARGEST_GROUPS_SHOWN:
+    if len(groups) <= MAX_GROUPS_SHOWN:
         return f" This export has {count}: {examples}."
-    return f" This export has {count}. The {LARGEST_GROUPS_SHOWN} largest: {examples}."
+    return f" This export has {count}. The {MAX_GROUPS_SHOWN} largest: {examples}."
 
 
 def _composition(rows: pd.DataFrame, configs: list[ConfigFiles]) -> str:

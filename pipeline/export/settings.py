@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.common.params import ParamsError
-from pipeline.export.splits import SPLIT_NAMES
+from pipeline.export.splits import check_fractions
 
-# Whole-number settings and their smallest allowed value; None means the key may be null.
+# Whole-number settings: the smallest allowed value, and whether the key may be null.
 COUNTS = {
     "min_classes_per_group": (2, False),
     "min_instances_per_class": (1, False),
@@ -38,9 +38,8 @@ def check_export_params(params: dict[str, Any]) -> None:
             f"perceptual hash has 64), got {distance!r}"
         )
     confidence = params.get("min_confidence", 0.0)
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise ParamsError(f"export.min_confidence must be a number from 0 to 1, got {confidence!r}")
-    if not 0.0 <= confidence <= 1.0:
+    is_number = isinstance(confidence, int | float) and not isinstance(confidence, bool)
+    if not is_number or not 0.0 <= confidence <= 1.0:
         raise ParamsError(f"export.min_confidence must be a number from 0 to 1, got {confidence!r}")
     _check_splits(params.get("splits"))
     topup = params.get("topup_synthetic")
@@ -64,20 +63,9 @@ def _check_splits(splits: Any) -> None:
             f"export.splits must map split names to fractions, such as "
             f"{{train: 0.6, validation: 0.2, test: 0.2}}, got {splits!r}"
         )
-    unknown = sorted(set(splits) - set(SPLIT_NAMES))
-    if unknown:
-        raise ParamsError(
-            f"export.splits has unknown split names {unknown}; expected names among "
-            f"{', '.join(SPLIT_NAMES)}"
-        )
     for name, fraction in splits.items():
-        if isinstance(fraction, bool) or not isinstance(fraction, int | float) or fraction < 0:
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
             raise ParamsError(f"export.splits.{name} must be a fraction >= 0, got {fraction!r}")
-    total = sum(splits.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ParamsError(
-            f"export.splits fractions must sum to 1, but {splits} sums to {total:g}; "
-            "adjust one of them"
-        )
+    check_fractions(splits)
     if not splits.get("train"):
         raise ParamsError("export.splits.train must be above 0: the models need training crops")

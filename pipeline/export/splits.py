@@ -16,6 +16,8 @@ import faiss
 import numpy as np
 import pandas as pd
 
+from pipeline.common.params import ParamsError
+
 logger = logging.getLogger(__name__)
 
 SPLIT_NAMES = ("train", "validation", "test")
@@ -104,7 +106,7 @@ def assign_splits(
     components next to a split boundary of the strata it touches, instead of re-dealing the whole
     dataset as a greedy fill would.
     """
-    names = _check_fractions(fractions)
+    names = check_fractions(fractions)
     bounds = np.cumsum([fractions[name] for name in names])
     components, links = source_components(crops, max_distance)
     keys = crops.groupby(components)["source_sha256"].min()
@@ -139,15 +141,22 @@ def _strata(crops: pd.DataFrame) -> pd.Series:
     return crops["label"].astype(str) + np.where(synthetic, " synthetic", " real")
 
 
-def _check_fractions(fractions: dict[str, float]) -> list[str]:
+def check_fractions(fractions: dict[str, float]) -> list[str]:
+    """Return the split names with a fraction above 0, in train/validation/test order.
+
+    Raises ParamsError for unknown names, negative fractions or fractions that do not sum to 1.
+    """
     unknown = sorted(set(fractions) - set(SPLIT_NAMES))
     if unknown or not fractions:
-        raise ValueError(
+        raise ParamsError(
             f"export.splits has unknown split names {unknown}; expected a subset of {SPLIT_NAMES}"
         )
     total = sum(fractions.values())
     if any(f < 0 for f in fractions.values()) or abs(total - 1.0) > 1e-6:
-        raise ValueError(f"export.splits fractions must be >= 0 and sum to 1, got {fractions}")
+        raise ParamsError(
+            f"export.splits fractions must be >= 0 and sum to 1, but {fractions} sums to "
+            f"{total:g}; adjust one of them"
+        )
     return [name for name in SPLIT_NAMES if fractions.get(name, 0) > 0]
 
 
